@@ -1,0 +1,47 @@
+# The course's two commands: `make lab` (learn) and `make test` (verify).
+# Both create .venv on first use and install the course into it; nothing is
+# registered globally. Pin a CPU build of torch with e.g.
+#   make test TORCH_SPEC=torch==2.13.0
+# or pick a CUDA build with the index URL from pytorch.org in PIP_EXTRA.
+
+PYTHON     ?= python3
+VENV       ?= .venv
+TORCH_SPEC ?= torch
+EXTRAS     ?= test,browser
+PIP_EXTRA  ?=
+PYTEST_ARGS ?=
+
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.course-installed
+
+.PHONY: lab test install check-env bench grade-demo clean-venv help
+
+help:
+	@echo "make lab    - install into $(VENV) if needed, check it, start JupyterLab"
+	@echo "make test   - install into $(VENV) if needed, run pytest --nbval (tests + all notebooks)"
+	@echo "make bench  - run the benchmarks (they print ratios, not pass/fail)"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) -e ".[$(EXTRAS)]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+check-env: $(STAMP)
+	$(BIN)/deconv-course check-env
+
+lab: $(STAMP)
+	$(BIN)/deconv-course lab
+
+test: $(STAMP)
+	$(BIN)/deconv-course check-env
+	$(BIN)/python -m pytest --nbval $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/deconv-course bench
+
+clean-venv:
+	rm -rf $(VENV)

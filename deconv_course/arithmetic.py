@@ -1,0 +1,298 @@
+"""Convolution arithmetic: output sizes and the shared argument checks.
+
+Every operation in :mod:`deconv_course.numpy_ops` validates its arguments
+through the checks here, so a learner sees the same message (naming the
+argument, its value and the rule) whichever function they call.
+
+The formulas follow PyTorch's ``Conv2d`` / ``ConvTranspose2d`` documentation
+and Dumoulin & Visin, "A guide to convolution arithmetic for deep learning"
+(2016, arXiv:1603.07285). Taught in notebooks/03_algorithms_and_formulas.ipynb.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "as_pair",
+    "conv_output_size",
+    "conv_transpose_output_size",
+    "output_padding_for",
+    "check_stride",
+    "check_dilation",
+    "check_padding",
+    "check_output_padding",
+    "check_groups",
+    "check_finite",
+]
+
+
+def _is_int(value) -> bool:
+    # bool is a subclass of int, but stride=True is surely a mistake
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def as_pair(value, name: str) -> tuple[int, int]:
+    """Turn an int or a pair of ints into a pair ``(height, width)``.
+
+    Parameters
+    ----------
+    value : int or sequence of two ints
+        ``3`` means ``(3, 3)``; ``(3, 5)`` stays as it is.
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    tuple of two int
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an int or a pair of ints (floats and bools included).
+
+    Examples
+    --------
+    >>> as_pair(2, "stride"), as_pair((1, 3), "stride")
+    ((2, 2), (1, 3))
+    """
+    if _is_int(value):
+        return (int(value), int(value))
+    if isinstance(value, (tuple, list, np.ndarray)) and len(value) == 2 and all(_is_int(v) for v in value):
+        return (int(value[0]), int(value[1]))
+    raise TypeError(f"{name}={value!r} must be an int or a pair of ints (height, width)")
+
+
+def _unpair(pair, *originals):
+    """Return an int when every original argument was an int, else the pair."""
+    if all(_is_int(v) for v in originals) and pair[0] == pair[1]:
+        return pair[0]
+    return pair
+
+
+def _check_at_least(value, name: str, minimum: int) -> tuple[int, int]:
+    pair = as_pair(value, name)
+    if min(pair) < minimum:
+        raise ValueError(f"{name}={value!r} must be >= {minimum} in every dimension")
+    return pair
+
+
+def check_stride(stride, name: str = "stride") -> tuple[int, int]:
+    """Check that ``stride`` is an int or pair of ints >= 1; return the pair.
+
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    """
+    return _check_at_least(stride, name, 1)
+
+
+def check_dilation(dilation, name: str = "dilation") -> tuple[int, int]:
+    """Check that ``dilation`` is an int or pair of ints >= 1; return the pair.
+
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    """
+    return _check_at_least(dilation, name, 1)
+
+
+def check_padding(padding, name: str = "padding") -> tuple[int, int]:
+    """Check that ``padding`` is an int or pair of ints >= 0; return the pair.
+
+    The strings ``"valid"`` and ``"same"`` are handled by
+    :func:`deconv_course.numpy_ops.conv2d` itself, not here.
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    """
+    return _check_at_least(padding, name, 0)
+
+
+def check_output_padding(output_padding, stride, dilation) -> tuple[int, int]:
+    """Check PyTorch's rule for ``output_padding``; return it as a pair.
+
+    ``output_padding`` must be >= 0 and, in every dimension, smaller than
+    ``stride`` or smaller than ``dilation`` (the same rule as
+    ``torch.nn.ConvTranspose2d``). It only chooses among the output sizes
+    that a strided convolution maps onto the same input size.
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+
+    Raises
+    ------
+    ValueError
+        e.g. "output_padding=2 must be smaller than stride=2 or dilation=1".
+    """
+    op = _check_at_least(output_padding, "output_padding", 0)
+    s = check_stride(stride)
+    d = check_dilation(dilation)
+    for axis in range(2):
+        if not (op[axis] < s[axis] or op[axis] < d[axis]):
+            raise ValueError(
+                f"output_padding={output_padding!r} must be smaller than stride={stride!r} "
+                f"or dilation={dilation!r} (in every dimension)"
+            )
+    return op
+
+
+def check_groups(in_channels: int, out_channels: int, groups) -> int:
+    """Check that ``groups`` is an int >= 1 dividing both channel counts; return it.
+
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    """
+    if not _is_int(groups):
+        raise TypeError(f"groups={groups!r} must be an int")
+    groups = int(groups)
+    if groups < 1:
+        raise ValueError(f"groups={groups} must be >= 1")
+    if in_channels % groups:
+        raise ValueError(f"in_channels={in_channels} must be divisible by groups={groups}")
+    if out_channels % groups:
+        raise ValueError(f"out_channels={out_channels} must be divisible by groups={groups}")
+    return groups
+
+
+def check_finite(array, name: str) -> None:
+    """Raise ``ValueError`` if ``array`` contains NaN or infinity.
+
+    PyTorch silently propagates NaN; the course stops early instead, because a
+    NaN in a from-scratch result is nearly always a bug upstream.
+    """
+    array = np.asarray(array)
+    if array.dtype.kind in "fc" and not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinity; every value must be finite")
+
+
+def _check_sizes(input_size, kernel_size):
+    i = _check_at_least(input_size, "input_size", 1)
+    k = _check_at_least(kernel_size, "kernel_size", 1)
+    return i, k
+
+
+def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
+    """Output size of a convolution (``torch.nn.Conv2d``), per dimension.
+
+    Parameters
+    ----------
+    input_size, kernel_size, stride, padding, dilation : int or pair of int
+        ``padding`` may also be ``"valid"`` (0) or ``"same"`` (output = input;
+        only with stride 1).
+
+    Returns
+    -------
+    int or tuple of two int
+        An int when every argument is an int, else a pair.
+
+    Notes
+    -----
+    .. math:: o = \\left\\lfloor \\frac{i + 2p - d(k - 1) - 1}{s} \\right\\rfloor + 1
+
+    where :math:`d(k-1)+1` is the effective (dilated) kernel size.
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+
+    Raises
+    ------
+    ValueError
+        If the dilated kernel is larger than the padded input (output size < 1).
+
+    Examples
+    --------
+    >>> conv_output_size(16, 5, stride=3, padding=2)
+    6
+    """
+    i, k = _check_sizes(input_size, kernel_size)
+    s = check_stride(stride)
+    d = check_dilation(dilation)
+    if isinstance(padding, str):
+        if padding == "valid":
+            p = (0, 0)
+        elif padding == "same":
+            if s != (1, 1):
+                raise ValueError(f"padding='same' needs stride=1, got stride={stride!r}")
+            return _unpair(i, input_size, kernel_size, stride, dilation)
+        else:
+            raise ValueError(f"padding={padding!r} must be 'valid', 'same', an int or a pair of ints")
+        originals = (input_size, kernel_size, stride, dilation)
+    else:
+        p = check_padding(padding)
+        originals = (input_size, kernel_size, stride, padding, dilation)
+    out = tuple((i[a] + 2 * p[a] - d[a] * (k[a] - 1) - 1) // s[a] + 1 for a in range(2))
+    if min(out) < 1:
+        raise ValueError(
+            f"kernel_size={kernel_size!r} with dilation={dilation!r} (effective size "
+            f"{tuple(d[a] * (k[a] - 1) + 1 for a in range(2))}) is larger than the padded input "
+            f"{tuple(i[a] + 2 * p[a] for a in range(2))}; output size would be {out}"
+        )
+    return _unpair(out, *originals)
+
+
+def conv_transpose_output_size(input_size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """Output size of a transposed convolution (``torch.nn.ConvTranspose2d``).
+
+    Parameters
+    ----------
+    input_size, kernel_size, stride, padding, output_padding, dilation : int or pair of int
+
+    Returns
+    -------
+    int or tuple of two int
+        An int when every argument is an int, else a pair.
+
+    Notes
+    -----
+    .. math:: o = (i - 1)s - 2p + d(k - 1) + \\text{output\\_padding} + 1
+
+    ``padding`` crops the full output on both sides; ``output_padding``
+    gives back rows/columns on the bottom/right only.
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+
+    Raises
+    ------
+    ValueError
+        If ``output_padding`` breaks PyTorch's rule or the output size is < 1.
+
+    Examples
+    --------
+    >>> conv_transpose_output_size(32, 4, stride=2, padding=1)
+    64
+    """
+    i, k = _check_sizes(input_size, kernel_size)
+    s = check_stride(stride)
+    d = check_dilation(dilation)
+    p = check_padding(padding)
+    op = check_output_padding(output_padding, stride, dilation)
+    out = tuple((i[a] - 1) * s[a] - 2 * p[a] + d[a] * (k[a] - 1) + op[a] + 1 for a in range(2))
+    if min(out) < 1:
+        raise ValueError(
+            f"padding={padding!r} crops more than the full output of size "
+            f"{tuple((i[a] - 1) * s[a] + d[a] * (k[a] - 1) + 1 for a in range(2))}; "
+            f"output size would be {out}"
+        )
+    return _unpair(out, input_size, kernel_size, stride, padding, output_padding, dilation)
+
+
+def output_padding_for(input_size, kernel_size, stride=1, padding=0, dilation=1):
+    """The ``output_padding`` that makes a transposed convolution undo a conv's shape.
+
+    A strided convolution maps several input sizes onto the same output size
+    (the floor in its formula). Given the input size of the convolution, this
+    returns the ``output_padding`` for which ``conv_transpose2d`` with the same
+    ``kernel_size``, ``stride``, ``padding`` and ``dilation`` returns exactly
+    ``input_size`` again.
+
+    Returns
+    -------
+    int or tuple of two int
+        :math:`(i + 2p - d(k-1) - 1) \\bmod s`, per dimension (Dumoulin &
+        Visin's :math:`a`).
+
+    Examples
+    --------
+    >>> o = conv_output_size(16, 5, stride=3, padding=2)       # 6
+    >>> a = output_padding_for(16, 5, stride=3, padding=2)     # 1
+    >>> conv_transpose_output_size(o, 5, stride=3, padding=2, output_padding=a)
+    16
+
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    """
+    conv_output_size(input_size, kernel_size, stride, padding, dilation)  # validates
+    i, k = _check_sizes(input_size, kernel_size)
+    s, p, d = check_stride(stride), check_padding(padding), check_dilation(dilation)
+    a = tuple((i[ax] + 2 * p[ax] - d[ax] * (k[ax] - 1) - 1) % s[ax] for ax in range(2))
+    return _unpair(a, input_size, kernel_size, stride, padding, dilation)
