@@ -285,7 +285,7 @@ def output_padding_for(input_size, kernel_size, stride=1, padding=0, dilation=1)
     Examples
     --------
     >>> o = conv_output_size(16, 5, stride=3, padding=2)       # 6
-    >>> a = output_padding_for(16, 5, stride=3, padding=2)     # 1
+    >>> a = output_padding_for(16, 5, stride=3, padding=2)     # 0
     >>> conv_transpose_output_size(o, 5, stride=3, padding=2, output_padding=a)
     16
 
