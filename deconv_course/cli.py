@@ -28,6 +28,7 @@ REQUIREMENTS = [
     ("nbformat", "nbformat", "5.9", "core"),
     ("nbclient", "nbclient", "0.8", "core"),
     ("tqdm", "tqdm", "4.65", "core"),
+    ("threadpoolctl", "threadpoolctl", "3.1", "core"),
     ("pytest", "pytest", "7.4", "test"),
     ("nbval", "nbval", "0.11", "test"),
     ("hypothesis", "hypothesis", "6.90", "test"),

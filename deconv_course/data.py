@@ -1,0 +1,329 @@
+"""Offline images and data sets for the course; nothing is ever downloaded.
+
+Every image comes from files that ship inside the scikit-image wheel
+(``skimage.data.camera()`` and friends read a PNG/JPEG next to the module,
+they do not fetch), the digits come from scikit-learn's wheel
+(``sklearn.datasets.load_digits``), and :func:`test_pattern` is drawn here.
+Images that scikit-image would download (eagle, cells3d, brain, kidney, ...)
+and ``scipy.datasets`` are never used.
+
+All images are float64 arrays scaled to [0, 1]. Loaded images are cached, and
+every call returns a fresh copy, so changing a returned array in place never
+changes what the next caller gets.
+
+Taught in notebooks/00_start_here.ipynb (where the data comes from) and used
+throughout the notebooks.
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "camera",
+    "astronaut",
+    "test_pattern",
+    "training_images",
+    "TRAINING_IMAGE_NAMES",
+    "digits",
+    "source_example",
+]
+
+#: The bundled scikit-image images used by :func:`training_images`. ``camera``
+#: is deliberately absent: it is the held-out test image of the course.
+TRAINING_IMAGE_NAMES = (
+    "astronaut",
+    "brick",
+    "cell",
+    "chelsea",
+    "clock",
+    "coffee",
+    "coins",
+    "grass",
+    "gravel",
+    "hubble_deep_field",
+    "moon",
+    "page",
+    "rocket",
+    "text",
+)
+
+
+def _size_pair(size, name: str = "size") -> tuple[int, int]:
+    """``64`` -> ``(64, 64)``; ``(32, 48)`` stays; anything else is an error.
+
+    (``data`` sits at the bottom of the package next to ``arithmetic``, so it
+    does not import ``arithmetic.as_pair``; this is the same rule.)
+    """
+    def is_int(v):
+        return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
+
+    if is_int(size):
+        pair = (int(size), int(size))
+    elif isinstance(size, (tuple, list, np.ndarray)) and len(size) == 2 and all(is_int(v) for v in size):
+        pair = (int(size[0]), int(size[1]))
+    else:
+        raise TypeError(f"{name}={size!r} must be an int or a pair of ints (height, width)")
+    if min(pair) < 1:
+        raise ValueError(f"{name}={size!r} must be >= 1 in every dimension")
+    return pair
+
+
+def _resize(image: np.ndarray, size) -> np.ndarray:
+    """Resize the first two axes of ``image`` to ``size`` (anti-aliased, range kept)."""
+    from skimage.transform import resize
+
+    shape = _size_pair(size)
+    out_shape = shape + image.shape[2:]
+    if out_shape == image.shape:
+        return image.copy()
+    return resize(image, out_shape, order=1, mode="reflect", anti_aliasing=True,
+                  preserve_range=True).astype(np.float64)
+
+
+def _crop_to_aspect(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Central crop of ``image`` with the aspect ratio of ``shape`` (no distortion on resize)."""
+    h, w = image.shape[:2]
+    target = shape[1] / shape[0]
+    if w / h > target:  # too wide: crop columns
+        new_w = max(1, round(h * target))
+        left = (w - new_w) // 2
+        return image[:, left:left + new_w]
+    new_h = max(1, round(w / target))
+    top = (h - new_h) // 2
+    return image[top:top + new_h]
+
+
+@functools.lru_cache(maxsize=None)
+def _load_skimage(name: str, gray: bool) -> np.ndarray:
+    """Load one bundled scikit-image image as float64 in [0, 1] (cached; do not modify)."""
+    from skimage import color, data, util
+
+    if name not in ("camera",) + TRAINING_IMAGE_NAMES:
+        raise ValueError(f"name={name!r} is not one of the bundled images used by the course")
+    image = util.img_as_float64(getattr(data, name)())
+    if gray and image.ndim == 3:
+        if image.shape[2] == 4:  # drop alpha
+            image = color.rgba2rgb(image)
+        image = color.rgb2gray(image)
+    image = np.clip(image, 0.0, 1.0)
+    image.flags.writeable = False  # the cached master copy
+    return image
+
+
+@functools.lru_cache(maxsize=None)
+def _load_resized(name: str, gray: bool, shape) -> np.ndarray:
+    image = _load_skimage(name, gray)
+    if shape is not None:
+        image = np.clip(_resize(image, shape), 0.0, 1.0)
+        image.flags.writeable = False
+    return image
+
+
+def camera(size=None) -> np.ndarray:
+    """The 512×512 "cameraman" test image, grey, float64 in [0, 1].
+
+    Parameters
+    ----------
+    size : int or (int, int), optional
+        Resize to ``(size, size)`` (or the given pair) with
+        ``skimage.transform.resize`` (bilinear, anti-aliased). ``None`` keeps 512×512.
+
+    Returns
+    -------
+    image : (H, W) ndarray of float64, values in [0, 1]
+
+    Notes
+    -----
+    Ships inside scikit-image (``skimage.data.camera``); no download. The course
+    holds it out from :func:`training_images` so it can serve as a test image.
+    Used from notebooks/01_background.ipynb onwards.
+
+    Examples
+    --------
+    >>> camera().shape, camera(128).shape
+    ((512, 512), (128, 128))
+    """
+    shape = None if size is None else _size_pair(size)
+    return _load_resized("camera", True, shape).copy()
+
+
+def astronaut(gray=True, size=None) -> np.ndarray:
+    """The astronaut (Eileen Collins) photograph, float64 in [0, 1].
+
+    Parameters
+    ----------
+    gray : bool, default True
+        ``True`` gives a (H, W) grey image (``skimage.color.rgb2gray``),
+        ``False`` the (H, W, 3) colour image.
+    size : int or (int, int), optional
+        Resize the first two axes; ``None`` keeps 512×512.
+
+    Returns
+    -------
+    image : (H, W) or (H, W, 3) ndarray of float64, values in [0, 1]
+
+    Notes
+    -----
+    Ships inside scikit-image (``skimage.data.astronaut``); no download.
+    Used in notebooks/03_algorithms_and_formulas.ipynb for colour restoration.
+    """
+    if not isinstance(gray, (bool, np.bool_)):
+        raise TypeError(f"gray={gray!r} must be True or False")
+    shape = None if size is None else _size_pair(size)
+    return _load_resized("astronaut", bool(gray), shape).copy()
+
+
+def test_pattern(size=64) -> np.ndarray:
+    """A synthetic grey test chart: bars, a disc, a square, a ramp and two points.
+
+    Parameters
+    ----------
+    size : int or (int, int), default 64
+        Height and width; at least 8 in each dimension.
+
+    Returns
+    -------
+    image : (H, W) ndarray of float64, values in [0, 1]
+
+    Notes
+    -----
+    Drawn on a grid of normalised coordinates ``(u, v)`` in [0, 1), so every
+    size shows the same picture. Top left: vertical bars getting narrower
+    (what blur destroys first); top right: a bright disc (a round edge);
+    bottom left: a grey square (straight edges); bottom right: a horizontal
+    ramp (smooth region, where ringing shows) with two single bright pixels
+    (point sources: their blurred copies *are* the PSF). Background 0.1.
+    Deterministic, no randomness. Used in notebooks/03_algorithms_and_formulas.ipynb.
+
+    Examples
+    --------
+    >>> img = test_pattern(32)
+    >>> img.shape, float(img.min()) >= 0.0, float(img.max()) <= 1.0
+    ((32, 32), True, True)
+    """
+    h, w = _size_pair(size)
+    if min(h, w) < 8:
+        raise ValueError(f"size={size!r} must be >= 8 in every dimension")
+    v, u = np.meshgrid((np.arange(h) + 0.5) / h, (np.arange(w) + 0.5) / w, indexing="ij")
+    image = np.full((h, w), 0.1)
+
+    # top left: bars whose period shrinks from left to right (a chirp)
+    top_left = (v < 0.45) & (u < 0.45) & (v > 0.05) & (u > 0.05)
+    phase = 2 * np.pi * (3 * u + 12 * u**2)
+    image[top_left & (np.cos(phase) > 0)] = 0.9
+
+    # top right: a disc
+    disc = (v - 0.25) ** 2 + (u - 0.75) ** 2 < 0.18**2
+    image[disc] = 1.0
+
+    # bottom left: a grey square
+    square = (v > 0.6) & (v < 0.9) & (u > 0.1) & (u < 0.4)
+    image[square] = 0.6
+
+    # bottom right: a horizontal ramp from 0.2 to 0.8
+    ramp = (v > 0.55) & (v < 0.95) & (u > 0.55) & (u < 0.95)
+    image[ramp] = 0.2 + 0.6 * (u[ramp] - 0.55) / 0.4
+
+    # two point sources just above the ramp
+    image[int(0.5 * h), int(0.6 * w)] = 1.0
+    image[int(0.5 * h), int(0.85 * w)] = 1.0
+    return image
+
+
+def training_images(size=128) -> list[np.ndarray]:
+    """Grey training images from scikit-image's bundled set (camera held out).
+
+    Parameters
+    ----------
+    size : int or (int, int), default 128
+        Each image is cropped centrally to this aspect ratio, then resized
+        (anti-aliased) to this size.
+
+    Returns
+    -------
+    images : list of (H, W) ndarrays of float64, values in [0, 1]
+        One per name in :data:`TRAINING_IMAGE_NAMES`, in that order.
+
+    Notes
+    -----
+    All ship inside the scikit-image wheel; no download. ``camera`` is never
+    among them, so a model trained on these can be tested fairly on
+    :func:`camera`. Used in notebooks/04_code_examples.ipynb.
+    """
+    shape = _size_pair(size)
+    return [_training_image(name, shape).copy() for name in TRAINING_IMAGE_NAMES]
+
+
+@functools.lru_cache(maxsize=None)
+def _training_image(name: str, shape: tuple[int, int]) -> np.ndarray:
+    image = _crop_to_aspect(_load_skimage(name, True), shape)
+    image = np.clip(_resize(image, shape), 0.0, 1.0)
+    image.flags.writeable = False
+    return image
+
+
+@functools.lru_cache(maxsize=1)
+def _load_digits():
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    images = (bunch.images / 16.0).astype(np.float32)  # pixel values are 0..16
+    labels = bunch.target.astype(np.int64)
+    images.flags.writeable = False
+    labels.flags.writeable = False
+    return images, labels
+
+
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's handwritten digits: 1797 images of 8×8 pixels and their labels.
+
+    Returns
+    -------
+    images : (1797, 8, 8) ndarray of float32, values in [0, 1]
+        The original 0..16 grey levels divided by 16.
+    labels : (1797,) ndarray of int64, values 0..9
+
+    Notes
+    -----
+    Ships inside scikit-learn (``sklearn.datasets.load_digits``); no download.
+    Small enough to train the source document's CNN on a CPU in seconds.
+    Used in notebooks/02_core_concepts.ipynb and notebooks/04_code_examples.ipynb.
+
+    Examples
+    --------
+    >>> images, labels = digits()
+    >>> images.shape, images.dtype, labels[:5]
+    ((1797, 8, 8), dtype('float32'), array([0, 1, 2, 3, 4]))
+    """
+    images, labels = _load_digits()
+    return images.copy(), labels.copy()
+
+
+def source_example() -> tuple[np.ndarray, np.ndarray]:
+    """The source document's arrays: the 3×3 image 1..9 and the kernel ``[[1, 0, -1]] * 3``.
+
+    Returns
+    -------
+    image : (3, 3) ndarray of int64
+        ``[[1, 2, 3], [4, 5, 6], [7, 8, 9]]``
+    kernel : (3, 3) ndarray of int64
+        ``[[1, 0, -1], [1, 0, -1], [1, 0, -1]]``, a vertical-edge kernel.
+
+    Notes
+    -----
+    With zero padding 1, cross-correlation ('same', what ``F.conv2d(padding=1)``
+    computes) gives ``[[-7, -4, 7], [-15, -6, 15], [-13, -4, 13]]``; true
+    convolution gives the negatives. Integer arrays, as in the document.
+    Taught in notebooks/02_core_concepts.ipynb and notebooks/04_code_examples.ipynb.
+    """
+    image = np.arange(1, 10, dtype=np.int64).reshape(3, 3)
+    kernel = np.array([[1, 0, -1]] * 3, dtype=np.int64)
+    return image, kernel
+
+
+# pytest collects any imported function named ``test_*``; this one is data, not a test.
+test_pattern.__test__ = False
