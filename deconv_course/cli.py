@@ -108,6 +108,8 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         cmd.append(f"--ServerApp.port={args.port}")
     if args.no_browser:
         cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI machines often run as root
     if start.exists():
         cmd.append(str(start.relative_to(COURSE_ROOT)))
     print("Starting:", " ".join(cmd[2:]))

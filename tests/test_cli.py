@@ -67,3 +67,21 @@ def test_unknown_command_is_a_usage_error():
     with pytest.raises(SystemExit) as info:
         cli.main(["frobnicate"])
     assert info.value.code == 2
+
+
+def test_lab_serves_the_course_folder_on_localhost_and_opens_start_here(monkeypatch):
+    calls = []
+    monkeypatch.setattr(cli, "check_env", lambda verbose=True, include=("core",): True)
+    monkeypatch.setattr(cli.subprocess, "call", lambda cmd, cwd=None: calls.append((cmd, cwd)) or 0)
+    assert cli.main(["lab", "--no-browser"]) == 0
+    (cmd, cwd), = calls
+    assert cmd[1:3] == ["-m", "jupyterlab"]
+    assert "--ServerApp.ip=127.0.0.1" in cmd and "--no-browser" in cmd
+    assert f"--ServerApp.root_dir={cli.COURSE_ROOT}" in cmd and cwd == cli.COURSE_ROOT
+    assert cmd[-1] == "notebooks/00_start_here.ipynb" or "notebooks/00_start_here.ipynb" in cmd
+
+
+def test_lab_does_not_start_when_the_environment_fails(monkeypatch):
+    monkeypatch.setattr(cli, "check_env", lambda verbose=True, include=("core",): False)
+    monkeypatch.setattr(cli.subprocess, "call", lambda *a, **k: pytest.fail("JupyterLab must not start"))
+    assert cli.main(["lab"]) == 1
