@@ -2,29 +2,33 @@
 # Both create .venv on first use and install the course into it; nothing is
 # registered globally. Pin a CPU build of torch with e.g.
 #   make test TORCH_SPEC=torch==2.13.0
-# or pick a CUDA build with the index URL from pytorch.org in PIP_EXTRA.
+# or take torch (only torch) from PyTorch's own index, e.g. its CPU builds:
+#   make lab TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# PIP_EXTRA adds options to every pip install (e.g. --extra-index-url URL).
 
 PYTHON     ?= python3
 VENV       ?= .venv
 TORCH_SPEC ?= torch
 EXTRAS     ?= test,browser
 PIP_EXTRA  ?=
+TORCH_INDEX ?=
 PYTEST_ARGS ?=
 
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
 
-.PHONY: lab test install check-env bench grade-demo clean-venv help
+.PHONY: lab test install check-env bench clean-venv help
 
 help:
 	@echo "make lab    - install into $(VENV) if needed, check it, start JupyterLab"
 	@echo "make test   - install into $(VENV) if needed, run pytest --nbval (tests + all notebooks)"
 	@echo "make bench  - run the benchmarks (they print ratios, not pass/fail)"
+	@echo "make clean-venv - remove $(VENV) (needed after changing TORCH_SPEC)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH_SPEC)"
 	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) -e ".[$(EXTRAS)]"
 	@touch $(STAMP)
 
