@@ -25,6 +25,8 @@ from __future__ import annotations
 import math
 import os
 import re
+import time
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -52,7 +54,49 @@ __all__ = [
     "train_restoration_net",
     "restore_with_net",
     "compare_restoration",
+    "one_thread",
+    "best_time",
 ]
+
+DEVICE_ENV = "DECONV_DEVICE"
+
+
+@contextmanager
+def one_thread():
+    """Limit PyTorch and NumPy's BLAS to one thread inside a ``with`` block, then restore.
+
+    Timings then compare algorithms, not core counts, and stay steady on a busy
+    machine. Nothing changes outside the block.
+    Taught in notebooks/05_trends_and_challenges.ipynb and notebooks/06_faq.ipynb.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def best_time(fn, repeat=3) -> float:
+    """Best of ``repeat`` wall-clock runs of ``fn()``, in seconds, after one warm-up call.
+
+    The first call pays one-off set-up costs, so it is not timed; the minimum is
+    the run least disturbed by other work on the machine.
+    Taught in notebooks/05_trends_and_challenges.ipynb.
+    """
+    if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
+        raise ValueError(f"repeat={repeat!r} must be an int >= 1")
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
 
 DEVICE_ENV = "DECONV_DEVICE"
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")

@@ -1,6 +1,8 @@
 """Tests for deconv_course.torch_ops, each against an independent reference
 (torch.nn.functional, scikit-image, a closed form, or the NumPy restoration module)."""
 
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -528,3 +530,28 @@ def test_train_shows_a_progress_bar(capsys):
     assert "2/2" in capsys.readouterr().err  # tqdm writes "epochs: 100%|...| 2/2" to stderr
     torch_ops.train(torch.nn.Linear(2, 2), (x, y), epochs=2, device="cpu", progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_one_thread_limits_torch_and_blas_inside_and_restores_after():
+    from threadpoolctl import threadpool_info
+
+    before = torch.get_num_threads()
+    with torch_ops.one_thread():
+        assert torch.get_num_threads() == 1
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+    assert torch.get_num_threads() == before
+
+
+def test_best_time_warms_up_then_returns_the_fastest_run():
+    calls = []
+    durations = iter([0.0, 0.03, 0.01, 0.02])  # warm-up, then three timed runs
+
+    def fn():
+        calls.append(1)
+        time.sleep(next(durations))
+
+    best = torch_ops.best_time(fn, repeat=3)
+    assert len(calls) == 4
+    assert 0.01 <= best < 0.02
+    with pytest.raises(ValueError, match="repeat"):
+        torch_ops.best_time(fn, repeat=0)
