@@ -10,6 +10,8 @@ Start with ``notebooks/00_start_here.ipynb``. Modules are imported lazily so tha
 ``import deconv_course`` stays cheap and never imports torch by itself.
 """
 
-__version__ = "0.1.0"
+# The one place the version is written: pyproject.toml reads it from here
+# ([tool.setuptools.dynamic]); CHANGELOG.md says what changed.
+__version__ = "0.2.0"
 
 __all__ = ["__version__"]
