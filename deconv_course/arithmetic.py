@@ -1,8 +1,9 @@
-"""Convolution arithmetic: output sizes and the shared argument checks.
+"""Convolution arithmetic: output sizes and the checks of the convolution arguments.
 
-Every operation in :mod:`deconv_course.numpy_ops` validates its arguments
-through the checks here, so a learner sees the same message (naming the
-argument, its value and the rule) whichever function they call.
+Every operation in :mod:`deconv_course.numpy_ops` validates stride, padding,
+dilation, output_padding and groups through the checks here (built on the
+shared checks in :mod:`deconv_course._checks`), so a learner sees the same
+message (naming the argument, its value and the rule) whichever function they call.
 
 The formulas follow PyTorch's ``Conv2d`` / ``ConvTranspose2d`` documentation
 and Dumoulin & Visin, "A guide to convolution arithmetic for deep learning"
@@ -11,9 +12,7 @@ and Dumoulin & Visin, "A guide to convolution arithmetic for deep learning"
 
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
+from ._checks import check_finite, check_int, check_pair, is_int
 
 __all__ = [
     "as_pair",
@@ -23,15 +22,11 @@ __all__ = [
     "check_stride",
     "check_dilation",
     "check_padding",
+    "check_padding_mode",
     "check_output_padding",
     "check_groups",
     "check_finite",
 ]
-
-
-def _is_int(value) -> bool:
-    # bool is a subclass of int, but stride=True is surely a mistake
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def as_pair(value, name: str) -> tuple[int, int]:
@@ -57,25 +52,16 @@ def as_pair(value, name: str) -> tuple[int, int]:
     --------
     >>> as_pair(2, "stride"), as_pair((1, 3), "stride")
     ((2, 2), (1, 3))
+
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
     """
-    if _is_int(value):
-        return (int(value), int(value))
-    if isinstance(value, (tuple, list, np.ndarray)) and len(value) == 2 and all(_is_int(v) for v in value):
-        return (int(value[0]), int(value[1]))
-    raise TypeError(f"{name}={value!r} must be an int or a pair of ints (height, width)")
+    return check_pair(value, name)
 
 
 def _unpair(pair, *originals):
     """Return an int when every original argument was an int, else the pair."""
-    if all(_is_int(v) for v in originals) and pair[0] == pair[1]:
+    if all(is_int(v) for v in originals) and pair[0] == pair[1]:
         return pair[0]
-    return pair
-
-
-def _check_at_least(value, name: str, minimum: int) -> tuple[int, int]:
-    pair = as_pair(value, name)
-    if min(pair) < minimum:
-        raise ValueError(f"{name}={value!r} must be >= {minimum} in every dimension")
     return pair
 
 
@@ -84,7 +70,7 @@ def check_stride(stride, name: str = "stride") -> tuple[int, int]:
 
     Taught in notebooks/03_algorithms_and_formulas.ipynb.
     """
-    return _check_at_least(stride, name, 1)
+    return check_pair(stride, name, minimum=1)
 
 
 def check_dilation(dilation, name: str = "dilation") -> tuple[int, int]:
@@ -92,7 +78,7 @@ def check_dilation(dilation, name: str = "dilation") -> tuple[int, int]:
 
     Taught in notebooks/03_algorithms_and_formulas.ipynb.
     """
-    return _check_at_least(dilation, name, 1)
+    return check_pair(dilation, name, minimum=1)
 
 
 def check_padding(padding, name: str = "padding") -> tuple[int, int]:
@@ -102,7 +88,19 @@ def check_padding(padding, name: str = "padding") -> tuple[int, int]:
     :func:`deconv_course.numpy_ops.conv2d` itself, not here.
     Taught in notebooks/03_algorithms_and_formulas.ipynb.
     """
-    return _check_at_least(padding, name, 0)
+    return check_pair(padding, name, minimum=0)
+
+
+def check_padding_mode(padding: str, stride) -> str:
+    """Check a padding string: ``"valid"`` (no padding) or ``"same"`` (stride 1 only); return it.
+
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    """
+    if padding not in ("valid", "same"):
+        raise ValueError(f"padding={padding!r} must be 'valid', 'same', an int or a pair of ints")
+    if padding == "same" and check_stride(stride) != (1, 1):
+        raise ValueError(f"padding='same' needs stride=1, got stride={stride!r}")
+    return padding
 
 
 def check_output_padding(output_padding, stride, dilation) -> tuple[int, int]:
@@ -119,7 +117,7 @@ def check_output_padding(output_padding, stride, dilation) -> tuple[int, int]:
     ValueError
         e.g. "output_padding=2 must be smaller than stride=2 or dilation=1".
     """
-    op = _check_at_least(output_padding, "output_padding", 0)
+    op = check_pair(output_padding, "output_padding", minimum=0)
     s = check_stride(stride)
     d = check_dilation(dilation)
     for axis in range(2):
@@ -136,11 +134,7 @@ def check_groups(in_channels: int, out_channels: int, groups) -> int:
 
     Taught in notebooks/03_algorithms_and_formulas.ipynb.
     """
-    if not _is_int(groups):
-        raise TypeError(f"groups={groups!r} must be an int")
-    groups = int(groups)
-    if groups < 1:
-        raise ValueError(f"groups={groups} must be >= 1")
+    groups = check_int(groups, "groups", minimum=1)
     if in_channels % groups:
         raise ValueError(f"in_channels={in_channels} must be divisible by groups={groups}")
     if out_channels % groups:
@@ -148,20 +142,9 @@ def check_groups(in_channels: int, out_channels: int, groups) -> int:
     return groups
 
 
-def check_finite(array, name: str) -> None:
-    """Raise ``ValueError`` if ``array`` contains NaN or infinity.
-
-    PyTorch silently propagates NaN; the course stops early instead, because a
-    NaN in a from-scratch result is nearly always a bug upstream.
-    """
-    array = np.asarray(array)
-    if array.dtype.kind in "fc" and not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinity; every value must be finite")
-
-
 def _check_sizes(input_size, kernel_size):
-    i = _check_at_least(input_size, "input_size", 1)
-    k = _check_at_least(kernel_size, "kernel_size", 1)
+    i = check_pair(input_size, "input_size", minimum=1)
+    k = check_pair(kernel_size, "kernel_size", minimum=1)
     return i, k
 
 
@@ -200,14 +183,9 @@ def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
     s = check_stride(stride)
     d = check_dilation(dilation)
     if isinstance(padding, str):
-        if padding == "valid":
-            p = (0, 0)
-        elif padding == "same":
-            if s != (1, 1):
-                raise ValueError(f"padding='same' needs stride=1, got stride={stride!r}")
+        if check_padding_mode(padding, stride) == "same":
             return _unpair(i, input_size, kernel_size, stride, dilation)
-        else:
-            raise ValueError(f"padding={padding!r} must be 'valid', 'same', an int or a pair of ints")
+        p = (0, 0)
         originals = (input_size, kernel_size, stride, dilation)
     else:
         p = check_padding(padding)

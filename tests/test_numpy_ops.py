@@ -12,6 +12,7 @@ from scipy import signal
 
 from deconv_course import numpy_ops as ops
 from deconv_course.arithmetic import conv_output_size, output_padding_for
+from deconv_course.numpy_ops import _common as ops_common
 
 SETTINGS = settings(max_examples=40, deadline=None, database=None)
 TOL = dict(rtol=1e-10, atol=1e-10)
@@ -36,8 +37,12 @@ def rand(rng, *shape):
 def test_correlate_convolve_match_scipy(mode, kshape):
     rng = np.random.default_rng(0)
     image, kernel = rand(rng, 6, 7), rand(rng, *kshape)
-    np.testing.assert_allclose(ops.correlate2d(image, kernel, mode), signal.correlate2d(image, kernel, mode), **TOL)
-    np.testing.assert_allclose(ops.convolve2d(image, kernel, mode), signal.convolve2d(image, kernel, mode), **TOL)
+    np.testing.assert_allclose(
+        ops.correlate2d(image, kernel, mode), signal.correlate2d(image, kernel, mode), **TOL
+    )
+    np.testing.assert_allclose(
+        ops.convolve2d(image, kernel, mode), signal.convolve2d(image, kernel, mode), **TOL
+    )
 
 
 @SETTINGS
@@ -54,8 +59,12 @@ def test_correlate_convolve_property(hw, khw, mode, seed):
         with pytest.raises(ValueError, match="kernel"):
             ops.correlate2d(image, kernel, mode)
         return
-    np.testing.assert_allclose(ops.correlate2d(image, kernel, mode), signal.correlate2d(image, kernel, mode), **TOL)
-    np.testing.assert_allclose(ops.convolve2d(image, kernel, mode), signal.convolve2d(image, kernel, mode), **TOL)
+    np.testing.assert_allclose(
+        ops.correlate2d(image, kernel, mode), signal.correlate2d(image, kernel, mode), **TOL
+    )
+    np.testing.assert_allclose(
+        ops.convolve2d(image, kernel, mode), signal.convolve2d(image, kernel, mode), **TOL
+    )
 
 
 def test_source_document_example():
@@ -111,7 +120,9 @@ def test_conv2d_grid_matches_torch(n, c_in, c_out, groups, hw, k, s, p, d, use_b
     rng = np.random.default_rng(2)
     x, w, b = conv2d_case(rng, n, c_in, c_out, groups, hw, k)
     b = b if use_bias else None
-    expected = F.conv2d(t(x), t(w), None if b is None else t(b), stride=s, padding=p, dilation=d, groups=groups)
+    expected = F.conv2d(
+        t(x), t(w), None if b is None else t(b), stride=s, padding=p, dilation=d, groups=groups
+    )
     got = ops.conv2d(x, w, b, stride=s, padding=p, dilation=d, groups=groups)
     assert got.shape == tuple(expected.shape)
     assert got.dtype == np.float64
@@ -131,7 +142,8 @@ def conv_configs(draw, transposed=False):
     if transposed:
         op = tuple(draw(st.integers(0, max(s[a], d[a]) - 1)) for a in range(2))
         p = tuple(
-            draw(st.integers(0, min(3, ((hw[a] - 1) * s[a] + d[a] * (k[a] - 1) + op[a]) // 2))) for a in range(2)
+            draw(st.integers(0, min(3, ((hw[a] - 1) * s[a] + d[a] * (k[a] - 1) + op[a]) // 2)))
+            for a in range(2)
         )
     else:
         op = None
@@ -140,7 +152,19 @@ def conv_configs(draw, transposed=False):
             need = max(0, -(-(d[a] * (k[a] - 1) + 1 - hw[a]) // 2))  # smallest padding that fits the kernel
             p.append(draw(st.integers(need, need + 2)))
         p = tuple(p)
-    return dict(n=n, groups=groups, c_in=c_in, c_out=c_out, k=k, s=s, d=d, hw=hw, p=p, op=op, seed=draw(st.integers(0, 2**16)))
+    return dict(
+        n=n,
+        groups=groups,
+        c_in=c_in,
+        c_out=c_out,
+        k=k,
+        s=s,
+        d=d,
+        hw=hw,
+        p=p,
+        op=op,
+        seed=draw(st.integers(0, 2**16)),
+    )
 
 
 @SETTINGS
@@ -227,7 +251,9 @@ def test_conv_transpose2d_property(method, cfg):
     x = rng.standard_normal(shape)
     w = rng.standard_normal((cfg["c_in"], cfg["c_out"] // cfg["groups"], *cfg["k"]))
     b = rng.standard_normal(cfg["c_out"]) if cfg["seed"] % 2 else None
-    kw = dict(stride=cfg["s"], padding=cfg["p"], output_padding=cfg["op"], groups=cfg["groups"], dilation=cfg["d"])
+    kw = dict(
+        stride=cfg["s"], padding=cfg["p"], output_padding=cfg["op"], groups=cfg["groups"], dilation=cfg["d"]
+    )
     expected = F.conv_transpose2d(t(x), t(w), None if b is None else t(b), **kw).numpy()
     got = ops.conv_transpose2d(x, w, b, method=method, **kw)
     assert got.shape == expected.shape
@@ -260,14 +286,16 @@ def test_methods_agree_float32(method):
     x, w = rand(rng, 2, 4, 5, 5).astype(np.float32), rand(rng, 4, 3, 4, 4).astype(np.float32)
     got = ops.conv_transpose2d(x, w, stride=2, padding=1, method=method)
     assert got.dtype == np.float32
-    np.testing.assert_allclose(got, F.conv_transpose2d(t(x), t(w), stride=2, padding=1).numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        got, F.conv_transpose2d(t(x), t(w), stride=2, padding=1).numpy(), rtol=1e-4, atol=1e-4
+    )
 
 
 @pytest.mark.parametrize("n,c_in,c_out,groups,hw,k,s,p,d", [CT_GRID[i] for i in (1, 2, 3, 4, 6, 8)])
 def test_fast_paths_on_threads(monkeypatch, n, c_in, c_out, groups, hw, k, s, p, d):
     # big inputs split their copies/additions over threads; force that on small ones
-    monkeypatch.setattr(ops, "_PARALLEL_MIN_SIZE", 0)
-    monkeypatch.setattr(ops.os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(ops_common, "_PARALLEL_MIN_SIZE", 0)
+    monkeypatch.setattr(ops_common.os, "cpu_count", lambda: 3)
     rng = np.random.default_rng(16)
     x = rand(rng, n + 2, c_in, *hw)
     w = rand(rng, c_in, c_out // groups, *k)
@@ -300,7 +328,9 @@ def test_adjoint_identity_and_autograd(method, n, c_in, c_out, groups, hw, k, s,
     y = rand(rng, *y_shape)
     a = output_padding_for(hw, k, s, p, d)
     cx = ops.conv2d(x, w, stride=s, padding=p, dilation=d, groups=groups)
-    cty = ops.conv_transpose2d(y, w, stride=s, padding=p, output_padding=a, groups=groups, dilation=d, method=method)
+    cty = ops.conv_transpose2d(
+        y, w, stride=s, padding=p, output_padding=a, groups=groups, dilation=d, method=method
+    )
     assert cty.shape == x.shape
     # <C x, y> == <x, C^T y>
     assert abs(np.vdot(cx, y) - np.vdot(x, cty)) <= 1e-10 * max(1.0, abs(np.vdot(cx, y)))
@@ -333,7 +363,9 @@ def test_conv_matrix_matches_torch(c_in, c_out, groups, hw, k, s, p, d):
     # C.T is the transposed convolution (the same weight read as a ConvTranspose2d weight)
     y = rand(rng, *conv.shape)
     a = output_padding_for(hw, k, s, p, d)
-    ct = F.conv_transpose2d(t(y), t(w), stride=s, padding=p, output_padding=a, groups=groups, dilation=d).numpy()
+    ct = F.conv_transpose2d(
+        t(y), t(w), stride=s, padding=p, output_padding=a, groups=groups, dilation=d
+    ).numpy()
     np.testing.assert_allclose(C.T @ y.ravel(), ct.ravel(), **TOL)
 
 
@@ -367,7 +399,12 @@ def test_zero_insert_equals_transposed_conv_with_unit_kernel(stride):
 
 @pytest.mark.parametrize(
     "shape,k,s,p",
-    [((2, 3, 6, 6), 2, None, 0), ((3, 7, 5), 3, 2, 1), ((1, 2, 8, 7), (2, 3), (1, 2), (1, 1)), ((1, 1, 5, 5), 5, 1, 2)],
+    [
+        ((2, 3, 6, 6), 2, None, 0),
+        ((3, 7, 5), 3, 2, 1),
+        ((1, 2, 8, 7), (2, 3), (1, 2), (1, 1)),
+        ((1, 1, 5, 5), 5, 1, 2),
+    ],
 )
 def test_avg_pool2d_matches_torch(shape, k, s, p):
     x = rand(np.random.default_rng(11), *shape)
@@ -385,7 +422,9 @@ def test_linear_matches_torch(shape, use_bias):
     )
 
 
-@pytest.mark.parametrize("shape,r", [((1, 4, 3, 3), 2), ((2, 18, 2, 3), 3), ((8, 2, 2), 2), ((2, 2, 9, 3, 2), 3)])
+@pytest.mark.parametrize(
+    "shape,r", [((1, 4, 3, 3), 2), ((2, 18, 2, 3), 3), ((8, 2, 2), 2), ((2, 2, 9, 3, 2), 3)]
+)
 def test_pixel_shuffle_matches_torch(shape, r):
     x = rand(np.random.default_rng(13), *shape)
     np.testing.assert_array_equal(ops.pixel_shuffle(x, r), F.pixel_shuffle(t(x), r).numpy())
@@ -408,7 +447,9 @@ def test_subpixel_equivalence_of_stride_r_transposed_conv():
     np.testing.assert_allclose(
         ops.conv_transpose2d(x, w, stride=r), ops.pixel_shuffle(ops.conv2d(x, w1x1), r), **TOL
     )
-    np.testing.assert_allclose(ops.conv_transpose2d(x, w, stride=r), F.conv_transpose2d(t(x), t(w), stride=r).numpy(), **TOL)
+    np.testing.assert_allclose(
+        ops.conv_transpose2d(x, w, stride=r), F.conv_transpose2d(t(x), t(w), stride=r).numpy(), **TOL
+    )
 
 
 # ====================================================================== bad input
@@ -424,8 +465,16 @@ BAD_CASES = [
     ("5-D input to conv2d", lambda m: m.conv2d(_x(1, 1, 1, 5, 5), _x(1, 1, 3, 3)), "input"),
     ("3-D weight", lambda m: m.conv2d(_x(1, 1, 5, 5), _x(1, 3, 3)), "weight"),
     ("channels != weight", lambda m: m.conv2d(_x(1, 2, 5, 5), _x(3, 3, 3, 3)), "channels"),
-    ("in channels not divisible by groups", lambda m: m.conv2d(_x(1, 3, 5, 5), _x(2, 1, 3, 3), groups=2), "groups"),
-    ("out channels not divisible by groups", lambda m: m.conv2d(_x(1, 2, 5, 5), _x(3, 1, 3, 3), groups=2), "groups"),
+    (
+        "in channels not divisible by groups",
+        lambda m: m.conv2d(_x(1, 3, 5, 5), _x(2, 1, 3, 3), groups=2),
+        "groups",
+    ),
+    (
+        "out channels not divisible by groups",
+        lambda m: m.conv2d(_x(1, 2, 5, 5), _x(3, 1, 3, 3), groups=2),
+        "groups",
+    ),
     ("groups 0", lambda m: m.conv2d(_x(1, 2, 5, 5), _x(2, 2, 3, 3), groups=0), "groups"),
     ("stride 0", lambda m: m.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), stride=0), "stride"),
     ("stride negative pair", lambda m: m.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), stride=(1, -1)), "stride"),
@@ -433,8 +482,16 @@ BAD_CASES = [
     ("dilation 0", lambda m: m.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), dilation=0), "dilation"),
     ("negative padding", lambda m: m.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), padding=-1), "padding"),
     ("unknown padding string", lambda m: m.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), padding="full"), "padding"),
-    ("same with stride", lambda m: m.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), padding="same", stride=2), "stride"),
-    ("kernel larger than padded input", lambda m: m.conv2d(_x(1, 1, 4, 4), _x(1, 1, 7, 3), padding=1), "kernel"),
+    (
+        "same with stride",
+        lambda m: m.conv2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), padding="same", stride=2),
+        "stride",
+    ),
+    (
+        "kernel larger than padded input",
+        lambda m: m.conv2d(_x(1, 1, 4, 4), _x(1, 1, 7, 3), padding=1),
+        "kernel",
+    ),
     ("dilated kernel too large", lambda m: m.conv2d(_x(1, 1, 4, 4), _x(1, 1, 3, 3), dilation=2), "kernel"),
     ("bias wrong size", lambda m: m.conv2d(_x(1, 1, 5, 5), _x(2, 1, 3, 3), bias=_x(3)), "bias"),
     ("bool dtype", lambda m: m.conv2d(np.ones((1, 1, 5, 5), bool), np.ones((1, 1, 3, 3), bool)), "dtype"),
@@ -442,11 +499,31 @@ BAD_CASES = [
     ("ct groups", lambda m: m.conv_transpose2d(_x(1, 3, 5, 5), _x(3, 1, 3, 3), groups=2), "groups"),
     ("ct stride 0", lambda m: m.conv_transpose2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), stride=0), "stride"),
     ("ct dilation 0", lambda m: m.conv_transpose2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), dilation=0), "dilation"),
-    ("ct negative padding", lambda m: m.conv_transpose2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), padding=-1), "padding"),
-    ("ct output_padding = stride", lambda m: m.conv_transpose2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), stride=2, output_padding=2), "output_padding"),
-    ("ct output_padding >= both", lambda m: m.conv_transpose2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), output_padding=1), "output_padding"),
-    ("ct negative output_padding", lambda m: m.conv_transpose2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), stride=2, output_padding=-1), "output_padding"),
-    ("ct non-positive output size", lambda m: m.conv_transpose2d(_x(1, 1, 2, 2), _x(1, 1, 2, 2), padding=2), "padding"),
+    (
+        "ct negative padding",
+        lambda m: m.conv_transpose2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), padding=-1),
+        "padding",
+    ),
+    (
+        "ct output_padding = stride",
+        lambda m: m.conv_transpose2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), stride=2, output_padding=2),
+        "output_padding",
+    ),
+    (
+        "ct output_padding >= both",
+        lambda m: m.conv_transpose2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), output_padding=1),
+        "output_padding",
+    ),
+    (
+        "ct negative output_padding",
+        lambda m: m.conv_transpose2d(_x(1, 1, 5, 5), _x(1, 1, 3, 3), stride=2, output_padding=-1),
+        "output_padding",
+    ),
+    (
+        "ct non-positive output size",
+        lambda m: m.conv_transpose2d(_x(1, 1, 2, 2), _x(1, 1, 2, 2), padding=2),
+        "padding",
+    ),
     ("ct 2-D input", lambda m: m.conv_transpose2d(_x(5, 5), _x(1, 1, 3, 3)), "input"),
     ("ct bias wrong size", lambda m: m.conv_transpose2d(_x(1, 1, 5, 5), _x(1, 2, 3, 3), bias=_x(1)), "bias"),
     ("avg_pool padding > half kernel", lambda m: m.avg_pool2d(_x(1, 1, 5, 5), 3, padding=2), "padding"),
@@ -554,4 +631,3 @@ def test_numpy_ops_never_imports_torch():
 
     code = "import sys, deconv_course.numpy_ops; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
-

@@ -1,0 +1,55 @@
+"""Convolution and transposed convolution from scratch, in NumPy only.
+
+The functions mirror ``torch.nn.functional`` (names, argument order and
+semantics) on NCHW arrays, or unbatched CHW arrays (CHW in, CHW out), and are
+tested equal to PyTorch in float64 to 1e-10.
+
+Weight layouts are PyTorch's:
+
+* ``conv2d``: ``weight`` has shape ``(C_out, C_in / groups, kH, kW)``;
+* ``conv_transpose2d``: ``weight`` has shape ``(C_in, C_out / groups, kH, kW)``.
+
+Transposed convolution is computed four ways, selected with ``method=``:
+
+``"scatter"``
+    every input pixel adds a scaled copy of the kernel into the output
+    (readable loops; the definition);
+``"zero_insert"``
+    insert ``stride - 1`` zeros between input pixels, pad, and run an
+    ordinary stride-1 ``conv2d`` with the flipped, channel-swapped kernel;
+``"matrix"``
+    build the convolution matrix ``C`` of the convolution whose adjoint this
+    is, and multiply by ``C.T``;
+``"fast"``
+    one matrix product for the whole batch, then "col2im": add ``kH * kW``
+    shifted slices (the default). The slices are laid out by stride phase so
+    each addition is contiguous, and large arrays are split over threads.
+
+Data types: float64 stays float64, float32 stays float32 (as in PyTorch);
+integer input is converted to float64. NaN or infinity in the input or
+weight raises ``ValueError`` (PyTorch would propagate it silently).
+
+Taught in notebooks/02_core_concepts.ipynb, notebooks/03_algorithms_and_formulas.ipynb
+and notebooks/04_code_examples.ipynb.
+"""
+
+from __future__ import annotations
+
+from .conv import conv2d, conv_matrix
+from .correlate import convolve2d, correlate2d
+from .layers import avg_pool2d, linear, pixel_shuffle, upsample_nearest
+from .transposed import METHODS, conv_transpose2d, zero_insert
+
+__all__ = [
+    "correlate2d",
+    "convolve2d",
+    "conv2d",
+    "conv_transpose2d",
+    "conv_matrix",
+    "zero_insert",
+    "avg_pool2d",
+    "linear",
+    "pixel_shuffle",
+    "upsample_nearest",
+    "METHODS",
+]
