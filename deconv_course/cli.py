@@ -9,65 +9,108 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-# (import name, distribution name shown to the user, minimum version, needed for)
-REQUIREMENTS = [
-    ("numpy", "numpy", "1.24", "core"),
-    ("scipy", "scipy", "1.10", "core"),
-    ("matplotlib", "matplotlib", "3.7", "core"),
-    ("torch", "torch", "2.1", "core"),
-    ("skimage", "scikit-image", "0.22", "core"),
-    ("sklearn", "scikit-learn", "1.3", "core"),
-    ("jupyterlab", "jupyterlab", "4.0", "core"),
-    ("ipywidgets", "ipywidgets", "8.1", "core"),
-    ("jupyterlab_widgets", "jupyterlab_widgets", "3.0", "core"),
-    ("ipykernel", "ipykernel", "6.25", "core"),
-    ("nbformat", "nbformat", "5.9", "core"),
-    ("nbclient", "nbclient", "0.8", "core"),
-    ("tqdm", "tqdm", "4.65", "core"),
-    ("threadpoolctl", "threadpoolctl", "3.1", "core"),
-    ("pytest", "pytest", "7.4", "test"),
-    ("nbval", "nbval", "0.11", "test"),
-    ("hypothesis", "hypothesis", "6.90", "test"),
-    ("playwright", "playwright", "1.40", "browser"),
-]
+# The distribution whose metadata lists the requirements (pyproject.toml is the one list).
+DISTRIBUTION = "deconv-course"
 
+# Import names, only where they differ from the distribution's name with "-" read as "_".
+IMPORT_NAMES = {"scikit-image": "skimage", "scikit-learn": "sklearn"}
+
+# The package's parent folder: the checkout when the package runs from one (see course_dir()).
 COURSE_ROOT = Path(__file__).resolve().parents[1]
 
 
-def _version_tuple(version: str) -> tuple[int, ...]:
-    parts = []
-    for piece in version.split("+")[0].split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        if not digits:
-            break
-        parts.append(int(digits))
-    return tuple(parts)
+def requirements(distribution: str = DISTRIBUTION) -> list[tuple[str, str, str, str]]:
+    """The installed distribution's requirements as (import name, distribution, specifier, group).
+
+    Read from the metadata pip installed (``importlib.metadata.requires``), so pyproject.toml
+    stays the only list. ``group`` is ``"core"`` or the extra that asks for the requirement
+    (``"test"``, ``"browser"``); a requirement whose marker is false here for every group (another
+    platform or Python) is left out. Raises ``importlib.metadata.PackageNotFoundError`` when
+    the course is not installed.
+    """
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    meta = metadata.metadata(distribution)
+    extras = meta.get_all("Provides-Extra") or []
+    found = []
+    for line in metadata.requires(distribution) or []:
+        req = Requirement(line)
+        for group in ("core", *extras):
+            env = {"extra": "" if group == "core" else group}
+            if req.marker is None or req.marker.evaluate(env):
+                break
+        else:
+            continue
+        import_name = IMPORT_NAMES.get(req.name.lower(), req.name.replace("-", "_"))
+        found.append((import_name, req.name, str(req.specifier), group))
+    return found
+
+
+def cjk_font() -> str | None:
+    """The name of a font matplotlib can draw Chinese titles with, or None when there is none."""
+    from matplotlib import font_manager
+
+    names = {font.name for font in font_manager.fontManager.ttflist}
+    preferred = [
+        "Noto Sans CJK SC",
+        "Noto Serif CJK SC",
+        "Source Han Sans SC",
+        "WenQuanYi Zen Hei",
+        "Microsoft YaHei",
+        "SimHei",
+        "PingFang SC",
+        "Heiti SC",
+    ]
+    for name in preferred:
+        if name in names:
+            return name
+    return next((name for name in sorted(names) if "CJK" in name), None)
 
 
 def check_env(verbose: bool = True, include: tuple[str, ...] = ("core", "test")) -> bool:
     """Print OK/FAIL for each dependency with its version, and the torch device.
 
-    Returns True when every dependency in the groups ``include`` imports and is at
-    least its minimum version. Optional groups not in ``include`` are shown as
-    ``--`` when missing and never fail. Taught in notebooks/00_start_here.ipynb.
+    The dependencies are the installed course's own (:func:`requirements`, read from its
+    metadata). Returns True when every dependency in the groups ``include`` imports and its
+    version meets the requirement. Optional groups not in ``include`` are shown as ``--`` when
+    missing and never fail. Also reports, without failing, whether matplotlib has a CJK font for
+    the Chinese titles and whether bubblewrap (``bwrap``, the grader's jail) is installed.
+    Taught in notebooks/00_start_here.ipynb.
     """
+    from importlib import metadata
+
+    from packaging.specifiers import SpecifierSet
+
     all_ok = True
     lines = []
-    for module, dist, minimum, group in REQUIREMENTS:
+    try:
+        needed = requirements()
+        own = f"{DISTRIBUTION} {metadata.version(DISTRIBUTION)}"
+    except metadata.PackageNotFoundError:
+        needed = []
+        own = f"{DISTRIBUTION} not installed"
+        all_ok = False
+        lines.append(
+            f"  FAIL  {DISTRIBUTION:<20} not installed (no package metadata): run `make lab` "
+            f"or `pip install -e .` in the course folder"
+        )
+    for module, dist, specifier, group in needed:
         try:
             mod = importlib.import_module(module)
-            version = getattr(mod, "__version__", None)
-            if version is None:
-                from importlib.metadata import version as dist_version
-
-                version = dist_version(dist)
-            ok = _version_tuple(version) >= _version_tuple(minimum)
+            try:
+                version = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                version = str(getattr(mod, "__version__", "0"))
+            ok = SpecifierSet(specifier).contains(version, prereleases=True)
             status = "OK" if ok else "FAIL"
-            detail = version if ok else f"{version} (need >= {minimum})"
+            detail = version if ok else f"{version} (need {specifier})"
         except Exception as exc:  # ImportError, or a broken install raising anything
             ok = False
             status = "FAIL" if group in include else "--"
@@ -84,12 +127,38 @@ def check_env(verbose: bool = True, include: tuple[str, ...] = ("core", "test"))
         device = f"unknown ({type(exc).__name__}: {exc})"
         all_ok = False
 
+    try:
+        font = cjk_font()
+    except Exception:  # matplotlib missing: already a FAIL line above
+        font = None
+    if font:
+        font_line = f"  CJK font: {font} — Chinese titles render"
+    else:
+        font_line = (
+            "  CJK font: none — Chinese titles show as boxes; install Debian's fonts-noto-cjk "
+            "(or any Noto Sans CJK / Source Han Sans font)"
+        )
+    bwrap = shutil.which("bwrap")
+    if bwrap:
+        jail_line = f"  bubblewrap: {bwrap} — `deconv-course grade` can jail each kernel"
+    else:
+        jail_line = (
+            "  bubblewrap: not found — `deconv-course grade` needs it to jail kernels; "
+            "install Debian's bubblewrap"
+        )
+
     if verbose:
-        print(f"Python {sys.version.split()[0]}")
+        print(f"Python {sys.version.split()[0]} | {own} ({Path(__file__).resolve().parent})")
         print("\n".join(lines))
         print(f"  torch device: {device}  (override with DECONV_DEVICE=cpu|cuda|mps)")
-        print("Environment OK" if all_ok else "Environment has FAILs: run `make lab` (or "
-              "`pip install -e \".[test]\"`) to install what is missing")
+        print(font_line)
+        print(jail_line)
+        print(
+            "Environment OK"
+            if all_ok
+            else "Environment has FAILs: run `make lab` (or "
+            '`pip install -e ".[test]"`) to install what is missing'
+        )
     return all_ok
 
 
@@ -98,12 +167,82 @@ def _cmd_check_env(args: argparse.Namespace) -> int:
     return 0 if check_env(verbose=True, include=groups) else 1
 
 
+class CourseDirError(Exception):
+    """No course folder (a clone with notebooks/, benchmarks/, …) was given or found."""
+
+
+def checkout_root() -> Path | None:
+    """The checkout the package runs from (an editable install), or None for a wheel install.
+
+    A checkout is the folder above the package holding ``pyproject.toml`` and ``notebooks/``.
+    """
+    root = COURSE_ROOT
+    if (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir():
+        return root
+    return None
+
+
+def course_dir(
+    explicit: str | os.PathLike[str] | None = None, *, needs: str = "notebooks", command: str = "lab"
+) -> Path:
+    """The course folder a command works on: it must hold the subfolder ``needs``.
+
+    ``explicit`` (the ``--course-dir`` option) wins; else the checkout the package runs from;
+    else the current folder. Raises :class:`CourseDirError`, with a message naming
+    ``--course-dir``, when none of them holds ``needs/`` (e.g. a wheel installed into a venv,
+    run from an unrelated folder).
+    """
+    if explicit is not None:
+        folder = Path(explicit).expanduser().resolve()
+        if not (folder / needs).is_dir():
+            raise CourseDirError(
+                f"deconv-course {command} --course-dir {folder}: that folder has no {needs}/; "
+                f"pass the folder of a clone of the course (it holds notebooks/ and benchmarks/)"
+            )
+        return folder
+    checkout = checkout_root()
+    if checkout is not None and (checkout / needs).is_dir():
+        return checkout
+    here = Path.cwd()
+    if (here / needs).is_dir():
+        return here
+    raise CourseDirError(
+        f"deconv-course {command} needs the course's {needs}/ folder: the package is installed at "
+        f"{Path(__file__).resolve().parent}, outside a checkout, and the current folder {here} "
+        f"has no {needs}/. Pass --course-dir DIR (a clone of the course), or run it from that folder."
+    )
+
+
+def _resolve_course_dir(args: argparse.Namespace, needs: str) -> Path | None:
+    try:
+        return course_dir(args.course_dir, needs=needs, command=args.command)
+    except CourseDirError as exc:
+        print(exc, file=sys.stderr)
+        return None
+
+
+def lab_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The JupyterLab server's environment: ``environ`` with this interpreter's ``bin`` first on PATH.
+
+    So ``deconv-course`` (installed beside the interpreter) is found in the lab's terminals even
+    when the virtual environment was never activated.
+    """
+    env = dict(os.environ if environ is None else environ)
+    bindir = str(Path(sys.executable).parent)
+    path = env.get("PATH", "")
+    if path.split(os.pathsep)[0] != bindir:
+        env["PATH"] = bindir + (os.pathsep + path if path else "")
+    return env
+
+
 def _cmd_lab(args: argparse.Namespace) -> int:
+    root = _resolve_course_dir(args, needs="notebooks")
+    if root is None:
+        return 2
     if not check_env(verbose=True, include=("core",)):
         return 1
-    start = COURSE_ROOT / "notebooks" / "00_start_here.ipynb"
-    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={args.ip}",
-           f"--ServerApp.root_dir={COURSE_ROOT}"]
+    start = root / "notebooks" / "00_start_here.ipynb"
+    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={args.ip}", f"--ServerApp.root_dir={root}"]
     if args.port:
         cmd.append(f"--ServerApp.port={args.port}")
     if args.no_browser:
@@ -111,26 +250,39 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # containers and CI machines often run as root
     if start.exists():
-        cmd.append(str(start.relative_to(COURSE_ROOT)))
+        cmd.append(str(start.relative_to(root)))
     print("Starting:", " ".join(cmd[2:]))
-    return subprocess.call(cmd, cwd=COURSE_ROOT)
+    return subprocess.call(cmd, cwd=root, env=lab_environment())
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    folder = COURSE_ROOT / "benchmarks"
-    scripts = sorted(folder.glob("bench_*.py"))
+    root = _resolve_course_dir(args, needs="benchmarks")
+    if root is None:
+        return 2
+    folder = root / "benchmarks"
+    available = sorted(folder.glob("bench_*.py"))
+    if not available:
+        print(f"deconv-course bench: no bench_*.py scripts in {folder}", file=sys.stderr)
+        return 2
+    scripts = available
     if args.name:
-        scripts = [s for s in scripts if s.stem == f"bench_{args.name}"]
+        scripts = [s for s in available if s.stem == f"bench_{args.name}"]
         if not scripts:
-            names = ", ".join(s.stem[len("bench_"):] for s in sorted(folder.glob("bench_*.py")))
+            names = ", ".join(s.stem[len("bench_") :] for s in available)
             print(f"no benchmark named {args.name!r}; available: {names}", file=sys.stderr)
             return 2
     status = 0
     for script in scripts:
         print(f"\n## {script.stem}\n", flush=True)
         extra = ["--quick"] if args.quick else []
-        status |= subprocess.call([sys.executable, str(script), *extra], cwd=COURSE_ROOT)
+        status |= subprocess.call([sys.executable, str(script), *extra], cwd=root)
     return status
+
+
+COURSE_DIR_HELP = (
+    "the course folder (a clone with notebooks/ and benchmarks/); default: the checkout "
+    "the package runs from, else the current folder"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,11 +298,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ip", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 lets Jupyter choose")
     p.add_argument("--no-browser", action="store_true")
+    p.add_argument("--course-dir", metavar="DIR", help=COURSE_DIR_HELP)
     p.set_defaults(func=_cmd_lab)
 
     p = sub.add_parser("bench", help="run the benchmarks in benchmarks/ (prints ratios)")
     p.add_argument("name", nargs="?", help="conv, restoration or grading (default: all)")
     p.add_argument("--quick", action="store_true", help="fewer repeats")
+    p.add_argument("--course-dir", metavar="DIR", help=COURSE_DIR_HELP)
     p.set_defaults(func=_cmd_bench)
 
     # grade and validate parse their own arguments (see deconv_course.grading).
