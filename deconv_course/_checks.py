@@ -34,6 +34,7 @@ __all__ = [
     "check_ndim",
     "check_real_array",
     "as_float_array",
+    "float_type",
     "check_image",
     "check_kernel",
     "check_psf",
@@ -222,7 +223,7 @@ def as_float_array(
     return array
 
 
-def _float_type(dtype) -> type:
+def float_type(dtype) -> type:
     """float32 stays float32 (float16 is promoted to it); everything else -> float64.
 
     The same rule as scikit-image's ``_supported_float_type``.
@@ -249,7 +250,7 @@ def check_image(image, name: str = "image") -> np.ndarray:
         return array / np.float64(np.iinfo(array.dtype).max)
     if array.dtype.kind in "bi":
         return array.astype(np.float64)
-    array = array.astype(_float_type(array.dtype), copy=False)
+    array = array.astype(float_type(array.dtype), copy=False)
     check_finite(array, name)
     return array
 

@@ -319,3 +319,11 @@ def test_checks_module_imports_only_numpy_and_the_standard_library():
             assert node.level == 0, "_checks must not import from the package"
             roots.add(node.module.split(".")[0])
     assert roots - {"numpy"} <= set(sys.stdlib_module_names), roots
+
+
+@pytest.mark.parametrize(
+    "dtype,expected",
+    [(np.float16, np.float32), (np.float32, np.float32), (np.float64, np.float64), (np.int64, np.float64)],
+)
+def test_float_type(dtype, expected):
+    assert C.float_type(np.dtype(dtype)) is expected

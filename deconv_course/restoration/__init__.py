@@ -1,0 +1,64 @@
+r"""Classic image deconvolution: undo a known blur (NumPy and SciPy only).
+
+This is the *signal-processing* meaning of "deconvolution": an image ``x`` was
+blurred by a point-spread function (PSF) ``h`` and corrupted by noise ``n``,
+
+.. math:: y = h \ast x + n,
+
+and we estimate ``x`` from ``y`` and ``h``. (The deep-learning "deconvolution
+layer" is a different thing, the transposed convolution in
+:mod:`deconv_course.numpy_ops`.)
+
+What is here, in the order notebooks/03_algorithms_and_formulas.ipynb teaches it:
+
+* PSFs: :func:`box_psf`, :func:`gaussian_psf`, :func:`motion_psf`; the optical
+  transfer function :func:`psf2otf`; :func:`blur` with three boundary models;
+  seeded noise :func:`add_gaussian_noise`, :func:`add_poisson_noise`.
+* Linear filters in the Fourier domain: :func:`inverse_filter`, :func:`wiener`,
+  :func:`tikhonov` (with :func:`laplacian_kernel`).
+* The iterative, non-negative :func:`richardson_lucy` (same numbers as
+  ``skimage.restoration.richardson_lucy``, about twice as fast).
+* Quality scores :func:`psnr` and :func:`ssim`.
+
+Conventions shared by every function
+------------------------------------
+* Images are 2-D ``(H, W)`` grey or ``(H, W, C)`` colour with ``C <= 4``
+  channels last; colour images are processed channel by channel with the same
+  2-D PSF.
+* Unsigned integer images are scaled once to [0, 1] by their dtype's maximum
+  (``uint8`` / 255, ``uint16`` / 65535, as ``skimage.util.img_as_float``);
+  signed integer and boolean images are converted to float64 unchanged.
+  ``float32`` (and ``float16``) images are computed and returned in
+  ``float32``; everything else in ``float64``.
+* A PSF is a 2-D, finite, non-negative array with a positive sum that is not
+  larger than the image. The functions do not normalise it (the PSF makers do).
+* Bad input raises ``ValueError`` / ``TypeError`` naming the argument.
+"""
+
+from __future__ import annotations
+
+from .filters import inverse_filter, tikhonov, wiener
+from .forward import BOUNDARIES, add_gaussian_noise, add_poisson_noise, blur
+from .fourier import psf2otf, psf2otf_rfft
+from .iterative import richardson_lucy
+from .metrics import psnr, ssim
+from .psf import box_psf, gaussian_psf, laplacian_kernel, motion_psf
+
+__all__ = [
+    "box_psf",
+    "gaussian_psf",
+    "motion_psf",
+    "psf2otf",
+    "psf2otf_rfft",
+    "blur",
+    "add_gaussian_noise",
+    "add_poisson_noise",
+    "inverse_filter",
+    "wiener",
+    "tikhonov",
+    "richardson_lucy",
+    "psnr",
+    "ssim",
+    "laplacian_kernel",
+    "BOUNDARIES",
+]

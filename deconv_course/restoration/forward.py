@@ -1,0 +1,163 @@
+"""The forward model ``y = h * x + n``: blur with explicit boundaries, seeded noise.
+
+Taught in notebooks/03_algorithms_and_formulas.ipynb.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft as sfft
+from scipy import signal
+
+from .._checks import check_choice, check_flag, check_image, check_number, check_psf
+from .fourier import from_stack, psf2otf_rfft, to_stack
+
+__all__ = ["blur", "add_gaussian_noise", "add_poisson_noise", "BOUNDARIES"]
+
+#: The ``boundary=`` values of :func:`blur`.
+BOUNDARIES = ("circular", "zero", "reflect")
+
+
+def blur(image, psf, boundary="circular") -> np.ndarray:
+    """Blur an image with a PSF: the forward model ``h * x`` of deconvolution.
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, C) array_like
+    psf : (kH, kW) array_like
+        Non-negative, positive sum, not larger than the image (not normalised here).
+    boundary : {"circular", "zero", "reflect"}, default "circular"
+        What lies beyond the image's edges:
+
+        * ``"circular"``: the image repeats periodically. This is the model
+          every Fourier-domain filter (:func:`inverse_filter`, :func:`wiener`,
+          :func:`tikhonov`) assumes; computed with :func:`psf2otf`. Equals
+          ``scipy.ndimage.convolve(image, psf, mode="wrap")``.
+        * ``"zero"``: zeros; equals ``scipy.signal.convolve(image, psf,
+          mode="same")``, the model of :func:`richardson_lucy` and scikit-image.
+        * ``"reflect"``: the image mirrored about its edge (``d c b a | a b c d``,
+          ``numpy.pad(mode="symmetric")``); the most realistic for photographs.
+
+    Returns
+    -------
+    blurred : ndarray, same shape as ``image``
+
+    Notes
+    -----
+    .. math:: (h \\ast x)[i, j] = \\sum_{m, n} h[m, n]\\, x[i - m + c_H,\\, j - n + c_W]
+
+    with the boundary rule for indices outside the image. For odd PSF sizes
+    ``c = (k - 1) / 2`` and the three models agree away from the border. For an
+    even size the conventions of the libraries differ by one pixel: "circular"
+    uses ``c = k // 2`` (like :func:`psf2otf`, MATLAB and ``scipy.ndimage``),
+    "zero" and "reflect" use ``c = (k - 1) // 2`` (like ``scipy.signal``'s
+    ``mode="same"``, which is what scikit-image's Richardson-Lucy uses).
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+
+    Examples
+    --------
+    >>> from deconv_course.restoration import box_psf
+    >>> x = np.zeros((5, 5)); x[2, 2] = 1.0
+    >>> np.allclose(blur(x, box_psf(3), boundary="zero")[1:4, 1:4], 1 / 9)
+    True
+    """
+    img = check_image(image)
+    check_choice(boundary, "boundary", BOUNDARIES)
+    kernel = check_psf(psf, "psf", img.shape, img.dtype)
+    stack = to_stack(img)
+    h, w = stack.shape[-2:]
+    if boundary == "circular":
+        otf = psf2otf_rfft(kernel, (h, w))
+        out = sfft.irfft2(sfft.rfft2(stack) * otf, s=(h, w))
+    elif boundary == "zero":
+        out = np.stack([signal.convolve(channel, kernel, mode="same") for channel in stack])
+    else:
+        kh, kw = kernel.shape
+        # pad so that a 'valid' convolution lines up with scipy.signal's 'same' crop
+        pad = ((kh // 2, (kh - 1) // 2), (kw // 2, (kw - 1) // 2))
+        out = np.stack(
+            [
+                signal.convolve(np.pad(channel, pad, mode="symmetric"), kernel, mode="valid")
+                for channel in stack
+            ]
+        )
+    return from_stack(out.astype(img.dtype, copy=False), img)
+
+
+# --------------------------------------------------------------------------- noise
+
+
+def add_gaussian_noise(image, sigma, seed=0, clip=False) -> np.ndarray:
+    """Add white Gaussian noise of standard deviation ``sigma``.
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, C) array_like
+    sigma : float
+        Noise standard deviation in image units (images are in [0, 1]), >= 0.
+    seed : int, numpy.random.Generator or None, default 0
+        Passed to ``numpy.random.default_rng``; the same seed gives the same noise.
+    clip : bool, default False
+        Clip the result to [0, 1]. Off by default: clipping changes the noise's
+        statistics (it is no longer zero-mean near black and white).
+
+    Returns
+    -------
+    noisy : ndarray, same shape as ``image``
+
+    Notes
+    -----
+    .. math:: y = x + \\sigma\\,\\varepsilon, \\qquad \\varepsilon \\sim \\mathcal N(0, 1)
+              \\text{ i.i.d. per pixel}
+
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    """
+    img = check_image(image)
+    sigma = check_number(sigma, "sigma", non_negative=True)
+    clip = check_flag(clip, "clip")
+    rng = np.random.default_rng(seed)
+    noisy = img + sigma * rng.standard_normal(img.shape)
+    if clip:
+        noisy = np.clip(noisy, 0.0, 1.0)
+    return noisy.astype(img.dtype, copy=False)
+
+
+def add_poisson_noise(image, peak, seed=0, clip=False) -> np.ndarray:
+    """Simulate photon-counting (Poisson, "shot") noise.
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, C) array_like
+        Non-negative intensities (usually in [0, 1]).
+    peak : float
+        Expected photon count of a pixel of intensity 1, > 0. Larger is less noisy:
+        the signal-to-noise ratio of a pixel of value ``v`` is ``sqrt(v * peak)``.
+    seed : int, numpy.random.Generator or None, default 0
+        Passed to ``numpy.random.default_rng``.
+    clip : bool, default False
+        Clip the result to [0, 1] (counts above ``peak`` exceed 1).
+
+    Returns
+    -------
+    noisy : ndarray, same shape as ``image``
+
+    Notes
+    -----
+    .. math:: y = \\frac{1}{\\text{peak}}\\,\\mathrm{Poisson}(\\text{peak}\\cdot x)
+
+    so ``E[y] = x`` and ``Var[y] = x / peak``: the noise grows with the signal.
+    This is the noise model Richardson-Lucy is derived for.
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    """
+    img = check_image(image)
+    peak = check_number(peak, "peak", positive=True)
+    clip = check_flag(clip, "clip")
+    if img.min() < 0:
+        raise ValueError(
+            f"image has negative values (min {img.min():g}); Poisson noise needs non-negative intensities"
+        )
+    rng = np.random.default_rng(seed)
+    noisy = rng.poisson(img.astype(np.float64) * peak) / peak
+    if clip:
+        noisy = np.clip(noisy, 0.0, 1.0)
+    return noisy.astype(img.dtype, copy=False)
