@@ -17,11 +17,12 @@ PYTEST_ARGS ?=
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
 
-.PHONY: lab test install check-env bench clean-venv help
+.PHONY: lab test lint install check-env bench clean-venv help
 
 help:
 	@echo "make lab    - install into $(VENV) if needed, check it, start JupyterLab"
 	@echo "make test   - install into $(VENV) if needed, run pytest --nbval (tests + all notebooks)"
+	@echo "make lint   - ruff check and ruff format --check over the repository (as CI does)"
 	@echo "make bench  - run the benchmarks (they print ratios, not pass/fail)"
 	@echo "make clean-venv - remove $(VENV) (needed after changing TORCH_SPEC)"
 
@@ -43,6 +44,10 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(BIN)/deconv-course check-env
 	$(BIN)/python -m pytest --nbval $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 
 bench: $(STAMP)
 	$(BIN)/deconv-course bench
