@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import arithmetic, numpy_ops
+from ._checks import check_choice, check_int, check_pair, check_real_array
 
 __all__ = [
     "show_array",
@@ -49,8 +50,9 @@ def _format_value(value, fmt):
     return f"{value:.2f}"
 
 
-def show_array(array, ax=None, title=None, annotate=True, cmap="viridis", fmt=None,
-               vmin=None, vmax=None, colorbar=False):
+def show_array(
+    array, ax=None, title=None, annotate=True, cmap="viridis", fmt=None, vmin=None, vmax=None, colorbar=False
+):
     """Draw a 2-D array as an image, writing each value into its cell when it is small.
 
     Parameters
@@ -74,13 +76,11 @@ def show_array(array, ax=None, title=None, annotate=True, cmap="viridis", fmt=No
 
     Taught in notebooks/02_core_concepts.ipynb.
     """
-    arr = np.asarray(array)
+    arr = check_real_array(array, "array")
     while arr.ndim > 2 and arr.shape[0] == 1:
         arr = arr[0]
     if arr.ndim != 2:
         raise ValueError(f"array must be 2-D (or squeeze to 2-D), got shape {np.shape(array)}")
-    if not np.issubdtype(arr.dtype, np.number) and arr.dtype != bool:
-        raise TypeError(f"array must hold numbers, got dtype {arr.dtype}")
     arr = arr.astype(float)
     ax = _new_axes(ax, figsize=(max(2.0, 0.5 * arr.shape[1] + 1), max(2.0, 0.5 * arr.shape[0] + 1)))
     image = ax.imshow(arr, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
@@ -90,8 +90,7 @@ def show_array(array, ax=None, title=None, annotate=True, cmap="viridis", fmt=No
         for (row, col), value in np.ndenumerate(arr):
             # Dark text on the bright half of a perceptually ordered colour map.
             colour = "black" if value > middle else "white"
-            ax.text(col, row, _format_value(value, fmt), ha="center", va="center",
-                    color=colour, fontsize=9)
+            ax.text(col, row, _format_value(value, fmt), ha="center", va="center", color=colour, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
     if title is not None:
@@ -101,8 +100,9 @@ def show_array(array, ax=None, title=None, annotate=True, cmap="viridis", fmt=No
     return ax
 
 
-def show_images(images, titles=None, ncols=None, cmap="gray", vmin=0.0, vmax=1.0,
-                size=3.0, fig=None, suptitle=None):
+def show_images(
+    images, titles=None, ncols=None, cmap="gray", vmin=0.0, vmax=1.0, size=3.0, fig=None, suptitle=None
+):
     """Draw images side by side (before/after grids), one panel each.
 
     Parameters
@@ -131,12 +131,12 @@ def show_images(images, titles=None, ncols=None, cmap="gray", vmin=0.0, vmax=1.0
     if titles is not None:
         titles = list(titles)
         if len(titles) != len(images):
-            raise ValueError(f"titles must have one entry per image: got {len(titles)} titles "
-                             f"for {len(images)} images")
+            raise ValueError(
+                f"titles must have one entry per image: got {len(titles)} titles for {len(images)} images"
+            )
     if ncols is None:
         ncols = min(len(images), 4)
-    if not isinstance(ncols, (int, np.integer)) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
+    ncols = check_int(ncols, "ncols", minimum=1)
     nrows = -(-len(images) // ncols)
     if fig is None:
         import matplotlib.pyplot as plt
@@ -164,11 +164,12 @@ def show_images(images, titles=None, ncols=None, cmap="gray", vmin=0.0, vmax=1.0
 # Convolution arithmetic (Dumoulin & Visin 2016, arXiv 1603.07285)
 # --------------------------------------------------------------------------------------
 
-PADDING, INPUT, INSERTED = 0, 1, 2   # cell codes of conv_arithmetic_layout()["grid"]
+PADDING, INPUT, INSERTED = 0, 1, 2  # cell codes of conv_arithmetic_layout()["grid"]
 
 
-def conv_arithmetic_layout(input_size, kernel_size, stride=1, padding=0, dilation=1,
-                           output_padding=0, transposed=False, step=0):
+def conv_arithmetic_layout(
+    input_size, kernel_size, stride=1, padding=0, dilation=1, output_padding=0, transposed=False, step=0
+):
     """The grids that a convolution (or transposed convolution) slides its kernel over.
 
     A convolution slides a dilated kernel with ``stride`` over the input padded by
@@ -203,36 +204,30 @@ def conv_arithmetic_layout(input_size, kernel_size, stride=1, padding=0, dilatio
 
     Taught in notebooks/02_core_concepts.ipynb.
     """
-    ih, iw = arithmetic.as_pair(input_size, "input_size")
-    kh, kw = arithmetic.as_pair(kernel_size, "kernel_size")
-    sh, sw = arithmetic.as_pair(stride, "stride")
-    ph, pw = arithmetic.as_pair(padding, "padding")
-    dh, dw = arithmetic.as_pair(dilation, "dilation")
-    oph, opw = arithmetic.as_pair(output_padding, "output_padding")
-    for name, pair, low in (("input_size", (ih, iw), 1), ("kernel_size", (kh, kw), 1)):
-        if min(pair) < low:
-            raise ValueError(f"{name}={pair} must be >= {low}")
-    arithmetic.check_stride((sh, sw))
-    arithmetic.check_dilation((dh, dw))
-    arithmetic.check_padding((ph, pw))
-    if transposed:
-        arithmetic.check_output_padding((oph, opw), (sh, sw), (dh, dw))
-        out = arithmetic.conv_transpose_output_size((ih, iw), (kh, kw), (sh, sw), (ph, pw),
-                                                    (oph, opw), (dh, dw))
+    ih, iw = check_pair(input_size, "input_size", minimum=1)
+    kh, kw = check_pair(kernel_size, "kernel_size", minimum=1)
+    sh, sw = arithmetic.check_stride(stride)
+    ph, pw = arithmetic.check_padding(padding)
+    dh, dw = arithmetic.check_dilation(dilation)
+    oph, opw = check_pair(output_padding, "output_padding", minimum=0)
+    if transposed:  # checks output_padding against stride and dilation
+        out = arithmetic.conv_transpose_output_size(
+            (ih, iw), (kh, kw), (sh, sw), (ph, pw), (oph, opw), (dh, dw)
+        )
     else:
         if (oph, opw) != (0, 0):
-            raise ValueError(f"output_padding={output_padding} only applies to a transposed "
-                             "convolution; a convolution takes output_padding=0")
+            raise ValueError(
+                f"output_padding={output_padding} only applies to a transposed "
+                "convolution; a convolution takes output_padding=0"
+            )
         out = arithmetic.conv_output_size((ih, iw), (kh, kw), (sh, sw), (ph, pw), (dh, dw))
     out = tuple(int(v) for v in out)
-    if not isinstance(step, (int, np.integer)) or not 0 <= step < out[0] * out[1]:
-        raise ValueError(f"step={step!r} must be an integer in [0, {out[0] * out[1] - 1}] "
-                         f"for an output of shape {out}")
+    step = check_int(step, "step", minimum=0, maximum=out[0] * out[1] - 1)
 
     index = np.arange(ih * iw).reshape(ih, iw)
     if transposed:
         # Zero insertion: input pixel (r, c) lands at (r * s, c * s).
-        zh, zw = (ih - 1) * sh + 1, (iw - 1) * sw + 1
+        zh, zw = arithmetic.conv_transpose_output_size((ih, iw), 1, (sh, sw))  # (i - 1) s + 1
         inserted = np.full((zh, zw), -1)
         inserted[::sh, ::sw] = index
         top, left = dh * (kh - 1) - ph, dw * (kw - 1) - pw
@@ -248,13 +243,16 @@ def conv_arithmetic_layout(input_size, kernel_size, stride=1, padding=0, dilatio
     pad_width = ((max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0)))
     input_index = np.pad(inserted, pad_width, constant_values=-1)
     grid = np.pad(codes, pad_width, constant_values=PADDING)
-    crop = (slice(max(-top, 0), grid.shape[0] - max(-bottom, 0)),
-            slice(max(-left, 0), grid.shape[1] - max(-right, 0)))
+    crop = (
+        slice(max(-top, 0), grid.shape[0] - max(-bottom, 0)),
+        slice(max(-left, 0), grid.shape[1] - max(-right, 0)),
+    )
     grid, input_index = grid[crop], input_index[crop]
 
     orow, ocol = divmod(int(step), out[1])
-    footprint = [(orow * grid_stride[0] + dh * a, ocol * grid_stride[1] + dw * b)
-                 for a in range(kh) for b in range(kw)]
+    footprint = [
+        (orow * grid_stride[0] + dh * a, ocol * grid_stride[1] + dw * b) for a in range(kh) for b in range(kw)
+    ]
     return {
         "grid": grid,
         "input_index": input_index,
@@ -268,10 +266,10 @@ def conv_arithmetic_layout(input_size, kernel_size, stride=1, padding=0, dilatio
 
 _COLOURS = {
     PADDING: "#ffffff",
-    INPUT: "#4f81bd",      # blue, as in Dumoulin & Visin's figures
+    INPUT: "#4f81bd",  # blue, as in Dumoulin & Visin's figures
     INSERTED: "#dce6f2",
     "kernel": "#555555",
-    "output": "#48c9b0",   # cyan-green output
+    "output": "#48c9b0",  # cyan-green output
 }
 
 
@@ -282,12 +280,30 @@ def _draw_grid(ax, codes, title, footprint=(), highlight=None, dashed_codes=(PAD
     for (r, c), code in np.ndenumerate(codes):
         colour = _COLOURS.get(code, code) if not isinstance(code, str) else code
         dashed = code in dashed_codes
-        ax.add_patch(Rectangle((c, r), 1, 1, facecolor=colour, edgecolor="#7f7f7f",
-                               linestyle="--" if dashed else "-", linewidth=0.8))
+        ax.add_patch(
+            Rectangle(
+                (c, r),
+                1,
+                1,
+                facecolor=colour,
+                edgecolor="#7f7f7f",
+                linestyle="--" if dashed else "-",
+                linewidth=0.8,
+            )
+        )
     for r, c in footprint:
         if 0 <= r < rows and 0 <= c < cols:
-            ax.add_patch(Rectangle((c + 0.1, r + 0.1), 0.8, 0.8, facecolor=_COLOURS["kernel"],
-                                   alpha=0.55, edgecolor="black", linewidth=1.2))
+            ax.add_patch(
+                Rectangle(
+                    (c + 0.1, r + 0.1),
+                    0.8,
+                    0.8,
+                    facecolor=_COLOURS["kernel"],
+                    alpha=0.55,
+                    edgecolor="black",
+                    linewidth=1.2,
+                )
+            )
     if highlight is not None:
         r, c = highlight
         ax.add_patch(Rectangle((c, r), 1, 1, facecolor="none", edgecolor="black", linewidth=2.5))
@@ -298,8 +314,17 @@ def _draw_grid(ax, codes, title, footprint=(), highlight=None, dashed_codes=(PAD
     ax.set_title(title, fontsize=9)
 
 
-def draw_conv_arithmetic(input_size, kernel_size, stride=1, padding=0, dilation=1,
-                         output_padding=0, transposed=False, step=0, fig=None):
+def draw_conv_arithmetic(
+    input_size,
+    kernel_size,
+    stride=1,
+    padding=0,
+    dilation=1,
+    output_padding=0,
+    transposed=False,
+    step=0,
+    fig=None,
+):
     """Draw a convolution or transposed convolution as Dumoulin & Visin's figures do.
 
     Panels: the input; for a transposed convolution the input with ``stride - 1`` zeros
@@ -325,8 +350,9 @@ def draw_conv_arithmetic(input_size, kernel_size, stride=1, padding=0, dilation=
 
     Taught in notebooks/02_core_concepts.ipynb.
     """
-    layout = conv_arithmetic_layout(input_size, kernel_size, stride, padding, dilation,
-                                    output_padding, transposed, step)
+    layout = conv_arithmetic_layout(
+        input_size, kernel_size, stride, padding, dilation, output_padding, transposed, step
+    )
     ih, iw = arithmetic.as_pair(input_size, "input_size")
     oh, ow = layout["output_shape"]
     panels = [("input", np.full((ih, iw), INPUT), {})]
@@ -337,13 +363,21 @@ def draw_conv_arithmetic(input_size, kernel_size, stride=1, padding=0, dilation=
         inserted = f"{sh - 1}" if sh == sw else f"{sh - 1}/{sw - 1}"
         panels.append((f"{inserted} zero(s) inserted between pixels", zero_inserted, {}))
         top, bottom, left, right = layout["pad"]
-        slide = (f"padded d(k-1)-p = {top}" + (f" (+{bottom - top} bottom/right)" if bottom != top else "")
-                 + ", stride 1")
+        slide = (
+            f"padded d(k-1)-p = {top}"
+            + (f" (+{bottom - top} bottom/right)" if bottom != top else "")
+            + ", stride 1"
+        )
     else:
         slide = f"padded p = {layout['pad'][0]}, stride {layout['grid_stride'][0]}"
     panels.append((slide, layout["grid"], {"footprint": layout["footprint"]}))
-    panels.append((f"output {oh}x{ow}", np.full((oh, ow), "#48c9b0", dtype=object),
-                   {"highlight": layout["output_index"], "dashed_codes": ()}))
+    panels.append(
+        (
+            f"output {oh}x{ow}",
+            np.full((oh, ow), "#48c9b0", dtype=object),
+            {"highlight": layout["output_index"], "dashed_codes": ()},
+        )
+    )
     widths = [max(p[1].shape[1], 1) for p in panels]
     height = max(p[1].shape[0] for p in panels)
     if fig is None:
@@ -362,13 +396,15 @@ def draw_conv_arithmetic(input_size, kernel_size, stride=1, padding=0, dilation=
 # Checkerboard artifacts (Odena, Dumoulin & Olah, Distill 2016)
 # --------------------------------------------------------------------------------------
 
+
 def _check_upsampling_args(kernel_size, stride, input_size, num_layers):
-    for name, value, low in (("kernel_size", kernel_size, 1), ("stride", stride, 1),
-                             ("input_size", input_size, 1), ("num_layers", num_layers, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-        if value < low:
-            raise ValueError(f"{name}={value} must be >= {low}")
+    for name, value in (
+        ("kernel_size", kernel_size),
+        ("stride", stride),
+        ("input_size", input_size),
+        ("num_layers", num_layers),
+    ):
+        check_int(value, name, minimum=1)
 
 
 def overlap_map(kernel_size, stride, input_size, num_layers=1):
@@ -417,8 +453,7 @@ def upsample_ones(method, kernel_size, stride, input_size, num_layers=1):
 
     Taught in notebooks/05_trends_and_challenges.ipynb.
     """
-    if method not in UPSAMPLING_METHODS:
-        raise ValueError(f"method={method!r} must be one of {UPSAMPLING_METHODS}")
+    check_choice(method, "method", UPSAMPLING_METHODS)
     if method == "transposed":
         return overlap_map(kernel_size, stride, input_size, num_layers)
     _check_upsampling_args(kernel_size, stride, input_size, num_layers)
@@ -428,8 +463,7 @@ def upsample_ones(method, kernel_size, stride, input_size, num_layers=1):
             x = numpy_ops.upsample_nearest(x, stride)
             x = numpy_ops.conv2d(x, np.ones((1, 1, kernel_size, kernel_size)), padding="same")
         else:
-            x = numpy_ops.conv2d(x, np.ones((stride * stride, 1, kernel_size, kernel_size)),
-                                 padding="same")
+            x = numpy_ops.conv2d(x, np.ones((stride * stride, 1, kernel_size, kernel_size)), padding="same")
             x = numpy_ops.pixel_shuffle(x, stride)
     return x[0, 0]
 
@@ -437,6 +471,7 @@ def upsample_ones(method, kernel_size, stride, input_size, num_layers=1):
 # --------------------------------------------------------------------------------------
 # Learning curves and timeline
 # --------------------------------------------------------------------------------------
+
 
 def plot_history(history, fig=None):
     """Learning curves from ``torch_ops.train``'s history dict.
@@ -455,9 +490,11 @@ def plot_history(history, fig=None):
     Taught in notebooks/04_code_examples.ipynb.
     """
     if not isinstance(history, dict) or "train_loss" not in history:
-        raise ValueError("history must be a dict with at least a 'train_loss' list, got "
-                         f"{type(history).__name__} with keys "
-                         f"{sorted(history) if isinstance(history, dict) else None}")
+        raise ValueError(
+            "history must be a dict with at least a 'train_loss' list, got "
+            f"{type(history).__name__} with keys "
+            f"{sorted(history) if isinstance(history, dict) else None}"
+        )
     has_acc = any(key in history and len(history[key]) for key in ("train_acc", "val_acc"))
     if fig is None:
         import matplotlib.pyplot as plt
@@ -519,8 +556,15 @@ def plot_timeline(events, ax=None):
     for i, (year, label) in enumerate(items):
         level = levels[i % len(levels)]
         ax.plot([year, year], [0, level * 0.8], color="#aaaaaa", linewidth=0.8, zorder=1)
-        ax.text(year, level, f"{year}\n{label}" if level > 0 else f"{label}\n{year}",
-                ha="center", va="bottom" if level > 0 else "top", fontsize=8, wrap=True)
+        ax.text(
+            year,
+            level,
+            f"{year}\n{label}" if level > 0 else f"{label}\n{year}",
+            ha="center",
+            va="bottom" if level > 0 else "top",
+            fontsize=8,
+            wrap=True,
+        )
     span = max(years) - min(years)
     ax.set_xlim(min(years) - 0.06 * span - 1, max(years) + 0.06 * span + 1)
     ax.set_ylim(-3.2, 3.2)
