@@ -18,9 +18,10 @@ throughout the notebooks.
 from __future__ import annotations
 
 import functools
-import numbers
 
 import numpy as np
+
+from ._checks import check_choice, check_flag, check_pair
 
 __all__ = [
     "camera",
@@ -52,31 +53,11 @@ TRAINING_IMAGE_NAMES = (
 )
 
 
-def _size_pair(size, name: str = "size") -> tuple[int, int]:
-    """``64`` -> ``(64, 64)``; ``(32, 48)`` stays; anything else is an error.
-
-    (``data`` sits at the bottom of the package next to ``arithmetic``, so it
-    does not import ``arithmetic.as_pair``; this is the same rule.)
-    """
-    def is_int(v):
-        return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
-
-    if is_int(size):
-        pair = (int(size), int(size))
-    elif isinstance(size, (tuple, list, np.ndarray)) and len(size) == 2 and all(is_int(v) for v in size):
-        pair = (int(size[0]), int(size[1]))
-    else:
-        raise TypeError(f"{name}={size!r} must be an int or a pair of ints (height, width)")
-    if min(pair) < 1:
-        raise ValueError(f"{name}={size!r} must be >= 1 in every dimension")
-    return pair
-
-
 def _resize(image: np.ndarray, size) -> np.ndarray:
     """Resize the first two axes of ``image`` to ``size`` (anti-aliased, range kept)."""
     from skimage.transform import resize
 
-    shape = _size_pair(size)
+    shape = check_pair(size, "size", minimum=1)
     out_shape = shape + image.shape[2:]
     if out_shape == image.shape:
         return image.copy()
@@ -97,13 +78,12 @@ def _crop_to_aspect(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return image[top:top + new_h]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_skimage(name: str, gray: bool) -> np.ndarray:
     """Load one bundled scikit-image image as float64 in [0, 1] (cached; do not modify)."""
     from skimage import color, data, util
 
-    if name not in ("camera",) + TRAINING_IMAGE_NAMES:
-        raise ValueError(f"name={name!r} is not one of the bundled images used by the course")
+    check_choice(name, "name", ("camera", *TRAINING_IMAGE_NAMES))
     image = util.img_as_float64(getattr(data, name)())
     if gray and image.ndim == 3:
         if image.shape[2] == 4:  # drop alpha
@@ -114,7 +94,7 @@ def _load_skimage(name: str, gray: bool) -> np.ndarray:
     return image
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_resized(name: str, gray: bool, shape) -> np.ndarray:
     image = _load_skimage(name, gray)
     if shape is not None:
@@ -147,7 +127,7 @@ def camera(size=None) -> np.ndarray:
     >>> camera().shape, camera(128).shape
     ((512, 512), (128, 128))
     """
-    shape = None if size is None else _size_pair(size)
+    shape = None if size is None else check_pair(size, "size", minimum=1)
     return _load_resized("camera", True, shape).copy()
 
 
@@ -171,10 +151,9 @@ def astronaut(gray=True, size=None) -> np.ndarray:
     Ships inside scikit-image (``skimage.data.astronaut``); no download.
     Used in notebooks/03_algorithms_and_formulas.ipynb for colour restoration.
     """
-    if not isinstance(gray, (bool, np.bool_)):
-        raise TypeError(f"gray={gray!r} must be True or False")
-    shape = None if size is None else _size_pair(size)
-    return _load_resized("astronaut", bool(gray), shape).copy()
+    gray = check_flag(gray, "gray")
+    shape = None if size is None else check_pair(size, "size", minimum=1)
+    return _load_resized("astronaut", gray, shape).copy()
 
 
 def test_pattern(size=64) -> np.ndarray:
@@ -205,9 +184,7 @@ def test_pattern(size=64) -> np.ndarray:
     >>> img.shape, float(img.min()) >= 0.0, float(img.max()) <= 1.0
     ((32, 32), True, True)
     """
-    h, w = _size_pair(size)
-    if min(h, w) < 8:
-        raise ValueError(f"size={size!r} must be >= 8 in every dimension")
+    h, w = check_pair(size, "size", minimum=8)
     v, u = np.meshgrid((np.arange(h) + 0.5) / h, (np.arange(w) + 0.5) / w, indexing="ij")
     image = np.full((h, w), 0.1)
 
@@ -254,11 +231,11 @@ def training_images(size=128) -> list[np.ndarray]:
     among them, so a model trained on these can be tested fairly on
     :func:`camera`. Used in notebooks/04_code_examples.ipynb.
     """
-    shape = _size_pair(size)
+    shape = check_pair(size, "size", minimum=1)
     return [_training_image(name, shape).copy() for name in TRAINING_IMAGE_NAMES]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _training_image(name: str, shape: tuple[int, int]) -> np.ndarray:
     image = _crop_to_aspect(_load_skimage(name, True), shape)
     image = np.clip(_resize(image, shape), 0.0, 1.0)
