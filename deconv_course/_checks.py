@@ -22,8 +22,15 @@ import numbers
 from collections.abc import Collection, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+#: An int for both dimensions, or a pair ``(height, width)``: ``3`` or ``(3, 5)``.
+IntOrPair = int | tuple[int, int]
 
 __all__ = [
+    "ArrayLike",
+    "DTypeLike",
+    "IntOrPair",
     "is_int",
     "check_int",
     "check_pair",
@@ -44,7 +51,7 @@ __all__ = [
 # --------------------------------------------------------------------------- scalars
 
 
-def is_int(value) -> bool:
+def is_int(value: object) -> bool:
     """True for Python and NumPy integers, False for bools (``stride=True`` is surely a mistake)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
@@ -59,7 +66,7 @@ def _int_rule(minimum: int | None, maximum: int | None) -> str:
     return "an integer"
 
 
-def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def check_int(value: object, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """Check that ``value`` is an integer (not a bool) in ``[minimum, maximum]``; return it as int.
 
     Raises
@@ -78,7 +85,7 @@ def check_int(value, name: str, *, minimum: int | None = None, maximum: int | No
     return value
 
 
-def check_pair(value, name: str, *, minimum: int | None = None) -> tuple[int, int]:
+def check_pair(value: object, name: str, *, minimum: int | None = None) -> tuple[int, int]:
     """Turn an int or a pair of ints into ``(height, width)``, each at least ``minimum``.
 
     ``3`` means ``(3, 3)``; ``(3, 5)`` (a tuple, list or 1-D array of two ints) stays.
@@ -101,7 +108,7 @@ def check_pair(value, name: str, *, minimum: int | None = None) -> tuple[int, in
     return pair
 
 
-def check_number(value, name: str, *, positive: bool = False, non_negative: bool = False) -> float:
+def check_number(value: object, name: str, *, positive: bool = False, non_negative: bool = False) -> float:
     """Check that ``value`` is a finite real number (not a bool); return it as float.
 
     ``positive=True`` asks for ``> 0``, ``non_negative=True`` for ``>= 0``.
@@ -122,14 +129,14 @@ def check_number(value, name: str, *, positive: bool = False, non_negative: bool
     return number
 
 
-def check_flag(value, name: str) -> bool:
+def check_flag(value: object, name: str) -> bool:
     """Check that ``value`` is ``True`` or ``False`` (a NumPy bool too, but not 0 or 1)."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name}={value!r} must be True or False")
     return bool(value)
 
 
-def check_choice(value, name: str, choices: Collection):
+def check_choice(value: object, name: str, choices: Collection) -> object:
     """Check that ``value`` is one of ``choices``; return it.
 
     Raises
@@ -150,7 +157,7 @@ def check_choice(value, name: str, choices: Collection):
 # --------------------------------------------------------------------------- arrays
 
 
-def check_finite(array, name: str) -> None:
+def check_finite(array: ArrayLike, name: str) -> None:
     """Raise ``ValueError`` if ``array`` contains NaN or infinity.
 
     PyTorch silently propagates NaN; the course stops early instead, because a
@@ -186,7 +193,7 @@ def _check_dtype(array: np.ndarray, name: str, kinds: str) -> None:
 
 
 def check_real_array(
-    value, name: str, *, ndim: int | Sequence[int] | None = None, what: str = ""
+    value: object, name: str, *, ndim: int | Sequence[int] | None = None, what: str = ""
 ) -> np.ndarray:
     """Return ``value`` as an array of real numbers, its dtype *kept* (bool, int, uint or float).
 
@@ -203,7 +210,7 @@ def check_real_array(
 
 
 def as_float_array(
-    value, name: str, *, ndim: int | Sequence[int] | None = None, what: str = ""
+    value: object, name: str, *, ndim: int | Sequence[int] | None = None, what: str = ""
 ) -> np.ndarray:
     """Return ``value`` as a finite float32 or float64 array, ready to compute with.
 
@@ -223,7 +230,7 @@ def as_float_array(
     return array
 
 
-def float_type(dtype) -> type:
+def float_type(dtype: DTypeLike) -> type:
     """float32 stays float32 (float16 is promoted to it); everything else -> float64.
 
     The same rule as scikit-image's ``_supported_float_type``.
@@ -231,7 +238,7 @@ def float_type(dtype) -> type:
     return np.float32 if dtype in (np.float16, np.float32) else np.float64
 
 
-def check_image(image, name: str = "image") -> np.ndarray:
+def check_image(image: object, name: str = "image") -> np.ndarray:
     """Return ``image`` as a finite float image (H, W) or (H, W, C) with 1 <= C <= 4.
 
     ``uint8`` / ``uint16`` are scaled to [0, 1] (divided by 255 / 65535), bool
@@ -255,7 +262,9 @@ def check_image(image, name: str = "image") -> np.ndarray:
     return array
 
 
-def check_kernel(kernel, name: str, image_shape: Sequence[int] | None = None, dtype=np.float64) -> np.ndarray:
+def check_kernel(
+    kernel: object, name: str, image_shape: Sequence[int] | None = None, dtype: DTypeLike = np.float64
+) -> np.ndarray:
     """Return a finite, non-empty 2-D ``(kH, kW)`` kernel of ``dtype``, no larger than ``image_shape``.
 
     Any real kernel (a PSF, or a regulariser such as a Laplacian); see
@@ -274,7 +283,7 @@ def check_kernel(kernel, name: str, image_shape: Sequence[int] | None = None, dt
 
 
 def check_psf(
-    psf, name: str = "psf", image_shape: Sequence[int] | None = None, dtype=np.float64
+    psf: object, name: str = "psf", image_shape: Sequence[int] | None = None, dtype: DTypeLike = np.float64
 ) -> np.ndarray:
     """:func:`check_kernel`, and a PSF is also non-negative with a positive sum (usually 1)."""
     array = check_kernel(psf, name, image_shape, dtype)

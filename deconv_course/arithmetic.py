@@ -12,7 +12,7 @@ and Dumoulin & Visin, "A guide to convolution arithmetic for deep learning"
 
 from __future__ import annotations
 
-from ._checks import check_finite, check_int, check_pair, is_int
+from ._checks import IntOrPair, check_finite, check_int, check_pair, is_int
 
 __all__ = [
     "as_pair",
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-def as_pair(value, name: str) -> tuple[int, int]:
+def as_pair(value: object, name: str) -> tuple[int, int]:
     """Turn an int or a pair of ints into a pair ``(height, width)``.
 
     Parameters
@@ -65,7 +65,7 @@ def _unpair(pair, *originals):
     return pair
 
 
-def check_stride(stride, name: str = "stride") -> tuple[int, int]:
+def check_stride(stride: IntOrPair, name: str = "stride") -> tuple[int, int]:
     """Check that ``stride`` is an int or pair of ints >= 1; return the pair.
 
     Taught in notebooks/03_algorithms_and_formulas.ipynb.
@@ -73,7 +73,7 @@ def check_stride(stride, name: str = "stride") -> tuple[int, int]:
     return check_pair(stride, name, minimum=1)
 
 
-def check_dilation(dilation, name: str = "dilation") -> tuple[int, int]:
+def check_dilation(dilation: IntOrPair, name: str = "dilation") -> tuple[int, int]:
     """Check that ``dilation`` is an int or pair of ints >= 1; return the pair.
 
     Taught in notebooks/03_algorithms_and_formulas.ipynb.
@@ -81,7 +81,7 @@ def check_dilation(dilation, name: str = "dilation") -> tuple[int, int]:
     return check_pair(dilation, name, minimum=1)
 
 
-def check_padding(padding, name: str = "padding") -> tuple[int, int]:
+def check_padding(padding: IntOrPair, name: str = "padding") -> tuple[int, int]:
     """Check that ``padding`` is an int or pair of ints >= 0; return the pair.
 
     The strings ``"valid"`` and ``"same"`` are handled by
@@ -91,7 +91,7 @@ def check_padding(padding, name: str = "padding") -> tuple[int, int]:
     return check_pair(padding, name, minimum=0)
 
 
-def check_padding_mode(padding: str, stride) -> str:
+def check_padding_mode(padding: str, stride: IntOrPair) -> str:
     """Check a padding string: ``"valid"`` (no padding) or ``"same"`` (stride 1 only); return it.
 
     Taught in notebooks/03_algorithms_and_formulas.ipynb.
@@ -103,7 +103,9 @@ def check_padding_mode(padding: str, stride) -> str:
     return padding
 
 
-def check_output_padding(output_padding, stride, dilation) -> tuple[int, int]:
+def check_output_padding(
+    output_padding: IntOrPair, stride: IntOrPair, dilation: IntOrPair
+) -> tuple[int, int]:
     """Check PyTorch's rule for ``output_padding``; return it as a pair.
 
     ``output_padding`` must be >= 0 and, in every dimension, smaller than
@@ -129,7 +131,7 @@ def check_output_padding(output_padding, stride, dilation) -> tuple[int, int]:
     return op
 
 
-def check_groups(in_channels: int, out_channels: int, groups) -> int:
+def check_groups(in_channels: int, out_channels: int, groups: int) -> int:
     """Check that ``groups`` is an int >= 1 dividing both channel counts; return it.
 
     Taught in notebooks/03_algorithms_and_formulas.ipynb.
@@ -142,13 +144,20 @@ def check_groups(in_channels: int, out_channels: int, groups) -> int:
     return groups
 
 
-def _check_sizes(input_size, kernel_size):
+def _check_conv(input_size, kernel_size, stride, dilation):
+    """The pairs (i, k, s, d) of every size formula, each checked."""
     i = check_pair(input_size, "input_size", minimum=1)
     k = check_pair(kernel_size, "kernel_size", minimum=1)
-    return i, k
+    return i, k, check_stride(stride), check_dilation(dilation)
 
 
-def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
+def conv_output_size(
+    input_size: IntOrPair,
+    kernel_size: IntOrPair,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+) -> IntOrPair:
     """Output size of a convolution (``torch.nn.Conv2d``), per dimension.
 
     Parameters
@@ -179,9 +188,7 @@ def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
     >>> conv_output_size(16, 5, stride=3, padding=2)
     6
     """
-    i, k = _check_sizes(input_size, kernel_size)
-    s = check_stride(stride)
-    d = check_dilation(dilation)
+    i, k, s, d = _check_conv(input_size, kernel_size, stride, dilation)
     if isinstance(padding, str):
         if check_padding_mode(padding, stride) == "same":
             return _unpair(i, input_size, kernel_size, stride, dilation)
@@ -200,7 +207,14 @@ def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
     return _unpair(out, *originals)
 
 
-def conv_transpose_output_size(input_size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+def conv_transpose_output_size(
+    input_size: IntOrPair,
+    kernel_size: IntOrPair,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    output_padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+) -> IntOrPair:
     """Output size of a transposed convolution (``torch.nn.ConvTranspose2d``).
 
     Parameters
@@ -230,9 +244,7 @@ def conv_transpose_output_size(input_size, kernel_size, stride=1, padding=0, out
     >>> conv_transpose_output_size(32, 4, stride=2, padding=1)
     64
     """
-    i, k = _check_sizes(input_size, kernel_size)
-    s = check_stride(stride)
-    d = check_dilation(dilation)
+    i, k, s, d = _check_conv(input_size, kernel_size, stride, dilation)
     p = check_padding(padding)
     op = check_output_padding(output_padding, stride, dilation)
     out = tuple((i[a] - 1) * s[a] - 2 * p[a] + d[a] * (k[a] - 1) + op[a] + 1 for a in range(2))
@@ -245,7 +257,13 @@ def conv_transpose_output_size(input_size, kernel_size, stride=1, padding=0, out
     return _unpair(out, input_size, kernel_size, stride, padding, output_padding, dilation)
 
 
-def output_padding_for(input_size, kernel_size, stride=1, padding=0, dilation=1):
+def output_padding_for(
+    input_size: IntOrPair,
+    kernel_size: IntOrPair,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+) -> IntOrPair:
     """The ``output_padding`` that makes a transposed convolution undo a conv's shape.
 
     A strided convolution maps several input sizes onto the same output size
@@ -270,7 +288,7 @@ def output_padding_for(input_size, kernel_size, stride=1, padding=0, dilation=1)
     Taught in notebooks/03_algorithms_and_formulas.ipynb.
     """
     conv_output_size(input_size, kernel_size, stride, padding, dilation)  # validates
-    i, k = _check_sizes(input_size, kernel_size)
-    s, p, d = check_stride(stride), check_padding(padding), check_dilation(dilation)
+    i, k, s, d = _check_conv(input_size, kernel_size, stride, dilation)
+    p = check_padding(padding)
     a = tuple((i[ax] + 2 * p[ax] - d[ax] * (k[ax] - 1) - 1) % s[ax] for ax in range(2))
     return _unpair(a, input_size, kernel_size, stride, padding, dilation)

@@ -10,10 +10,17 @@ arrays only and are tested against PyTorch without drawing anything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from . import arithmetic, numpy_ops
-from ._checks import check_choice, check_int, check_pair, check_real_array
+from ._checks import ArrayLike, IntOrPair, check_choice, check_int, check_pair, check_real_array
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "show_array",
@@ -51,8 +58,16 @@ def _format_value(value, fmt):
 
 
 def show_array(
-    array, ax=None, title=None, annotate=True, cmap="viridis", fmt=None, vmin=None, vmax=None, colorbar=False
-):
+    array: ArrayLike,
+    ax: Axes | None = None,
+    title: str | None = None,
+    annotate: bool = True,
+    cmap: str = "viridis",
+    fmt: str | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    colorbar: bool = False,
+) -> Axes:
     """Draw a 2-D array as an image, writing each value into its cell when it is small.
 
     Parameters
@@ -101,8 +116,16 @@ def show_array(
 
 
 def show_images(
-    images, titles=None, ncols=None, cmap="gray", vmin=0.0, vmax=1.0, size=3.0, fig=None, suptitle=None
-):
+    images: Sequence[ArrayLike],
+    titles: Sequence[str] | None = None,
+    ncols: int | None = None,
+    cmap: str = "gray",
+    vmin: float | None = 0.0,
+    vmax: float | None = 1.0,
+    size: float = 3.0,
+    fig: Figure | None = None,
+    suptitle: str | None = None,
+) -> Figure:
     """Draw images side by side (before/after grids), one panel each.
 
     Parameters
@@ -168,8 +191,15 @@ PADDING, INPUT, INSERTED = 0, 1, 2  # cell codes of conv_arithmetic_layout()["gr
 
 
 def conv_arithmetic_layout(
-    input_size, kernel_size, stride=1, padding=0, dilation=1, output_padding=0, transposed=False, step=0
-):
+    input_size: IntOrPair,
+    kernel_size: IntOrPair,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    output_padding: IntOrPair = 0,
+    transposed: bool = False,
+    step: int = 0,
+) -> dict:
     """The grids that a convolution (or transposed convolution) slides its kernel over.
 
     A convolution slides a dilated kernel with ``stride`` over the input padded by
@@ -315,16 +345,16 @@ def _draw_grid(ax, codes, title, footprint=(), highlight=None, dashed_codes=(PAD
 
 
 def draw_conv_arithmetic(
-    input_size,
-    kernel_size,
-    stride=1,
-    padding=0,
-    dilation=1,
-    output_padding=0,
-    transposed=False,
-    step=0,
-    fig=None,
-):
+    input_size: IntOrPair,
+    kernel_size: IntOrPair,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    output_padding: IntOrPair = 0,
+    transposed: bool = False,
+    step: int = 0,
+    fig: Figure | None = None,
+) -> Figure:
     """Draw a convolution or transposed convolution as Dumoulin & Visin's figures do.
 
     Panels: the input; for a transposed convolution the input with ``stride - 1`` zeros
@@ -407,7 +437,7 @@ def _check_upsampling_args(kernel_size, stride, input_size, num_layers):
         check_int(value, name, minimum=1)
 
 
-def overlap_map(kernel_size, stride, input_size, num_layers=1):
+def overlap_map(kernel_size: int, stride: int, input_size: int, num_layers: int = 1) -> np.ndarray:
     """How many kernel taps land on each output pixel of stacked transposed convolutions.
 
     Computed as ``conv_transpose2d`` of an all-ones ``input_size x input_size`` image with
@@ -434,7 +464,9 @@ def overlap_map(kernel_size, stride, input_size, num_layers=1):
     return x[0, 0]
 
 
-def upsample_ones(method, kernel_size, stride, input_size, num_layers=1):
+def upsample_ones(
+    method: str, kernel_size: int, stride: int, input_size: int, num_layers: int = 1
+) -> np.ndarray:
     """Output of ``num_layers`` upsamplers (all-ones kernels) on an all-ones image.
 
     Parameters
@@ -473,7 +505,7 @@ def upsample_ones(method, kernel_size, stride, input_size, num_layers=1):
 # --------------------------------------------------------------------------------------
 
 
-def plot_history(history, fig=None):
+def plot_history(history: dict, fig: Figure | None = None) -> Figure:
     """Learning curves from ``torch_ops.train``'s history dict.
 
     Parameters
@@ -519,7 +551,7 @@ def plot_history(history, fig=None):
     return fig
 
 
-def plot_timeline(events, ax=None):
+def plot_timeline(events: Sequence, ax: Axes | None = None) -> Axes:
     """A horizontal timeline of (year, label) events, labels alternating above and below.
 
     Parameters

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, check_int, is_int
+from .._checks import ArrayLike, IntOrPair, as_float_array, check_int, is_int
 from ..arithmetic import (
     check_dilation,
     check_groups,
@@ -94,7 +94,15 @@ def _conv2d_padding(padding, kernel_hw, stride, dilation):
     return (ph, ph, pw, pw)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrPair = 1,
+    padding: IntOrPair | str = 0,
+    dilation: IntOrPair = 1,
+    groups: int = 1,
+) -> np.ndarray:
     """2-D convolution (cross-correlation), equal to ``torch.nn.functional.conv2d``.
 
     Parameters
@@ -142,7 +150,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return finish(_conv2d_gemm(x, w, s, d, groups, (top, bottom, left, right)), b, unbatched)
 
 
-def conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1):
+def conv_matrix(
+    weight: ArrayLike,
+    input_shape: tuple[int, ...],
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+) -> np.ndarray:
     """The dense matrix ``C`` of a convolution: ``C @ x.ravel() == conv2d(x, weight).ravel()``.
 
     Parameters

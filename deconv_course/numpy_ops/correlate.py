@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, check_choice
+from .._checks import ArrayLike, as_float_array, check_choice
 
 __all__ = ["correlate2d", "convolve2d"]
 
@@ -37,7 +37,7 @@ def _correlate_full(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return np.einsum("ijkl,kl->ij", windows, kernel)
 
 
-def correlate2d(image, kernel, mode="valid"):
+def correlate2d(image: ArrayLike, kernel: ArrayLike, mode: str = "valid") -> np.ndarray:
     """2-D cross-correlation (kernel NOT flipped), like ``scipy.signal.correlate2d``.
 
     ``out[i, j] = sum_{m, n} image[i + m, j + n] * kernel[m, n]`` -- what
@@ -85,7 +85,7 @@ def correlate2d(image, kernel, mode="valid"):
     return full[top : top + h, left : left + w]
 
 
-def convolve2d(image, kernel, mode="valid"):
+def convolve2d(image: ArrayLike, kernel: ArrayLike, mode: str = "valid") -> np.ndarray:
     """2-D convolution (kernel flipped), like ``scipy.signal.convolve2d``.
 
     ``out[i, j] = sum_{m, n} image[i - m, j - n] * kernel[m, n]``: the

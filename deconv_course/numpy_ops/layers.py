@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, check_int
+from .._checks import ArrayLike, IntOrPair, as_float_array, check_int
 from ..arithmetic import check_padding, check_stride, conv_output_size
 from ._common import NCHW
 
 __all__ = ["avg_pool2d", "linear", "pixel_shuffle", "upsample_nearest"]
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0):
+def avg_pool2d(
+    input: ArrayLike, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
+) -> np.ndarray:
     """Average pooling, equal to ``torch.nn.functional.avg_pool2d`` (defaults).
 
     Parameters
@@ -50,7 +52,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0):
     return total / (k[0] * k[1])
 
 
-def linear(input, weight, bias=None):
+def linear(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -> np.ndarray:
     """Fully connected layer ``z = x W^T + b``, equal to ``torch.nn.functional.linear``.
 
     Parameters
@@ -88,7 +90,7 @@ def linear(input, weight, bias=None):
     return out
 
 
-def pixel_shuffle(input, upscale_factor):
+def pixel_shuffle(input: ArrayLike, upscale_factor: int) -> np.ndarray:
     """Sub-pixel rearrangement, equal to ``torch.nn.functional.pixel_shuffle``.
 
     ``(..., C * r**2, H, W) -> (..., C, H * r, W * r)`` with
@@ -116,7 +118,7 @@ def pixel_shuffle(input, upscale_factor):
     return np.ascontiguousarray(x).reshape(*lead, c // (r * r), h * r, w * r)
 
 
-def upsample_nearest(input, scale_factor):
+def upsample_nearest(input: ArrayLike, scale_factor: IntOrPair) -> np.ndarray:
     """Nearest-neighbour upsampling by an integer factor (each pixel becomes a block).
 
     Equal to ``torch.nn.functional.interpolate(input, scale_factor=s, mode="nearest")``

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, check_choice, check_int
+from .._checks import ArrayLike, IntOrPair, as_float_array, check_choice, check_int
 from ..arithmetic import (
     check_dilation,
     check_output_padding,
@@ -25,7 +25,7 @@ __all__ = ["conv_transpose2d", "zero_insert", "METHODS"]
 METHODS = ("scatter", "zero_insert", "matrix", "fast")
 
 
-def zero_insert(x, stride):
+def zero_insert(x: ArrayLike, stride: IntOrPair) -> np.ndarray:
     """Insert ``stride - 1`` zeros between neighbouring pixels (last two axes).
 
     Parameters
@@ -195,8 +195,16 @@ _ROUTES = {
 
 
 def conv_transpose2d(
-    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1, method="fast"
-):
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    output_padding: IntOrPair = 0,
+    groups: int = 1,
+    dilation: IntOrPair = 1,
+    method: str = "fast",
+) -> np.ndarray:
     """2-D transposed convolution, equal to ``torch.nn.functional.conv_transpose2d``.
 
     The adjoint (transpose) of :func:`conv2d` with the same ``weight``,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_choice, check_flag, check_image, check_kernel, check_number, check_psf
+from .._checks import ArrayLike, check_choice, check_flag, check_image, check_kernel, check_number, check_psf
 from .fourier import apply_transfer, from_stack, psf2otf_rfft, to_stack
 from .psf import laplacian_kernel
 
@@ -43,7 +43,7 @@ def _regularised_inverse(image, psf, penalty, clip=False):
     return from_stack(out.astype(img.dtype, copy=False), img)
 
 
-def inverse_filter(image, psf, eps=0.0) -> np.ndarray:
+def inverse_filter(image: ArrayLike, psf: ArrayLike, eps: float = 0.0) -> np.ndarray:
     """Naive (truncated) inverse filter: divide the spectrum by the transfer function.
 
     Parameters
@@ -84,7 +84,9 @@ def inverse_filter(image, psf, eps=0.0) -> np.ndarray:
     return from_stack(apply_transfer(stack, transfer).astype(img.dtype, copy=False), img)
 
 
-def wiener(image, psf, balance, reg=None, clip=False) -> np.ndarray:
+def wiener(
+    image: ArrayLike, psf: ArrayLike, balance: float, reg: ArrayLike | None = None, clip: bool = False
+) -> np.ndarray:
     """Wiener (Wiener-Hunt) deconvolution with a constant noise-to-signal ratio.
 
     Parameters
@@ -134,7 +136,9 @@ def wiener(image, psf, balance, reg=None, clip=False) -> np.ndarray:
     return _regularised_inverse(image, psf, penalty, clip)
 
 
-def tikhonov(image, psf, lam, operator="identity") -> np.ndarray:
+def tikhonov(
+    image: ArrayLike, psf: ArrayLike, lam: float, operator: str | ArrayLike = "identity"
+) -> np.ndarray:
     """Tikhonov-regularised least squares (constrained least squares) deconvolution.
 
     Parameters

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.fft as sfft
 from scipy import signal
 
-from .._checks import check_choice, check_flag, check_image, check_number, check_psf
+from .._checks import ArrayLike, check_choice, check_flag, check_image, check_number, check_psf
 from .fourier import from_stack, psf2otf_rfft, to_stack
 
 __all__ = ["blur", "add_gaussian_noise", "add_poisson_noise", "BOUNDARIES"]
@@ -18,7 +18,7 @@ __all__ = ["blur", "add_gaussian_noise", "add_poisson_noise", "BOUNDARIES"]
 BOUNDARIES = ("circular", "zero", "reflect")
 
 
-def blur(image, psf, boundary="circular") -> np.ndarray:
+def blur(image: ArrayLike, psf: ArrayLike, boundary: str = "circular") -> np.ndarray:
     """Blur an image with a PSF: the forward model ``h * x`` of deconvolution.
 
     Parameters
@@ -87,7 +87,9 @@ def blur(image, psf, boundary="circular") -> np.ndarray:
 # --------------------------------------------------------------------------- noise
 
 
-def add_gaussian_noise(image, sigma, seed=0, clip=False) -> np.ndarray:
+def add_gaussian_noise(
+    image: ArrayLike, sigma: float, seed: int | np.random.Generator | None = 0, clip: bool = False
+) -> np.ndarray:
     """Add white Gaussian noise of standard deviation ``sigma``.
 
     Parameters
@@ -122,7 +124,9 @@ def add_gaussian_noise(image, sigma, seed=0, clip=False) -> np.ndarray:
     return noisy.astype(img.dtype, copy=False)
 
 
-def add_poisson_noise(image, peak, seed=0, clip=False) -> np.ndarray:
+def add_poisson_noise(
+    image: ArrayLike, peak: float, seed: int | np.random.Generator | None = 0, clip: bool = False
+) -> np.ndarray:
     """Simulate photon-counting (Poisson, "shot") noise.
 
     Parameters

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.fft as sfft
 
-from .._checks import check_kernel, check_pair, check_real_array, float_type
+from .._checks import ArrayLike, IntOrPair, check_kernel, check_pair, check_real_array, float_type
 
 __all__ = ["psf2otf", "psf2otf_rfft", "psf_centre"]
 
@@ -31,7 +31,7 @@ def _kernel_at_origin(kernel: np.ndarray, shape: tuple[int, int], centre: tuple[
     return np.roll(padded, (-centre[0], -centre[1]), axis=(0, 1))
 
 
-def psf2otf(psf, shape) -> np.ndarray:
+def psf2otf(psf: ArrayLike, shape: IntOrPair) -> np.ndarray:
     """Optical transfer function: the DFT of the PSF, centred on pixel (0, 0).
 
     Parameters
@@ -79,7 +79,7 @@ def psf2otf(psf, shape) -> np.ndarray:
     return np.fft.fft2(_kernel_at_origin(kernel, shape, psf_centre(kernel.shape)))
 
 
-def psf2otf_rfft(psf, shape, centre: tuple[int, int] | None = None) -> np.ndarray:
+def psf2otf_rfft(psf: ArrayLike, shape: IntOrPair, centre: tuple[int, int] | None = None) -> np.ndarray:
     """The ``rfft2`` half of the OTF: ``psf2otf(psf, shape)[:, : W // 2 + 1]``, in the PSF's precision.
 
     Parameters

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.fft as sfft
 from scipy import signal
 
-from .._checks import check_flag, check_image, check_int, check_number, check_psf
+from .._checks import ArrayLike, check_flag, check_image, check_int, check_number, check_psf
 from .fourier import from_stack, psf2otf_rfft, to_stack
 
 __all__ = ["richardson_lucy"]
@@ -39,7 +39,13 @@ def _richardson_lucy_reference(image, psf, num_iter, clip=True, filter_epsilon=N
     return estimate
 
 
-def richardson_lucy(image, psf, num_iter=50, clip=True, filter_epsilon=None) -> np.ndarray:
+def richardson_lucy(
+    image: ArrayLike,
+    psf: ArrayLike,
+    num_iter: int = 50,
+    clip: bool = True,
+    filter_epsilon: float | None = None,
+) -> np.ndarray:
     """Richardson-Lucy deconvolution (scikit-image's algorithm, about twice as fast).
 
     Parameters

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_image, check_number
+from .._checks import ArrayLike, check_image, check_number
 
 __all__ = ["psnr", "ssim"]
 
@@ -31,7 +31,7 @@ def _check_scored_pair(reference, estimate, data_range):
     return ref.astype(np.float64), est.astype(np.float64), data_range
 
 
-def psnr(reference, estimate, data_range=None) -> float:
+def psnr(reference: ArrayLike, estimate: ArrayLike, data_range: float | None = None) -> float:
     """Peak signal-to-noise ratio in decibels (higher is better).
 
     Parameters
@@ -66,7 +66,7 @@ def psnr(reference, estimate, data_range=None) -> float:
     return float(10 * np.log10(data_range**2 / mse))
 
 
-def ssim(reference, estimate, data_range=None) -> float:
+def ssim(reference: ArrayLike, estimate: ArrayLike, data_range: float | None = None) -> float:
     """Structural similarity index (mean SSIM; 1 means identical).
 
     Parameters

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_number, check_pair
+from .._checks import IntOrPair, check_number, check_pair
 
 __all__ = ["box_psf", "gaussian_psf", "motion_psf", "laplacian_kernel"]
 
 
-def box_psf(size) -> np.ndarray:
+def box_psf(size: IntOrPair) -> np.ndarray:
     """Uniform (box, "out-of-focus square") PSF.
 
     Parameters
@@ -42,7 +42,7 @@ def box_psf(size) -> np.ndarray:
     return np.full((h, w), 1.0 / (h * w))
 
 
-def gaussian_psf(size, sigma) -> np.ndarray:
+def gaussian_psf(size: IntOrPair, sigma: float | tuple[float, float]) -> np.ndarray:
     """Sampled 2-D Gaussian PSF, normalised to sum 1.
 
     Parameters
@@ -85,7 +85,7 @@ def gaussian_psf(size, sigma) -> np.ndarray:
     return psf / psf.sum()
 
 
-def motion_psf(length, angle=0.0, size=None) -> np.ndarray:
+def motion_psf(length: float, angle: float = 0.0, size: IntOrPair | None = None) -> np.ndarray:
     """Linear motion-blur PSF: a straight path of ``length`` pixels through the centre.
 
     Parameters

@@ -14,7 +14,9 @@ from .explorer import Explorer
 __all__ = ["checkerboard_demo", "checkerboard_explorer"]
 
 
-def checkerboard_demo(kernel_size, stride, num_layers=1, method="transposed", input_size=4):
+def checkerboard_demo(
+    kernel_size: int, stride: int, num_layers: int = 1, method: str = "transposed", input_size: int = 4
+) -> dict:
     """Overlap counts of an upsampler on an all-ones input, and how uneven they are.
 
     Parameters
@@ -82,7 +84,7 @@ def checkerboard_demo(kernel_size, stride, num_layers=1, method="transposed", in
     }
 
 
-def checkerboard_explorer():
+def checkerboard_explorer() -> Explorer:
     """Kernel size, stride, number of layers and upsampling method; shows the overlap count
     map and the output of a uniform input (normalised so that 1 means even).
 

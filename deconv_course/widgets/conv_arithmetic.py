@@ -33,8 +33,15 @@ def _torch_output_shape(input_size, kernel_size, stride, padding, dilation, outp
 
 
 def arithmetic_demo(
-    input_size, kernel_size, stride=1, padding=0, dilation=1, output_padding=0, transposed=False, step=0
-):
+    input_size: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    output_padding: int = 0,
+    transposed: bool = False,
+    step: int = 0,
+) -> dict:
     """Output shape of a square convolution / transposed convolution, from the formula and
     from PyTorch, plus the grids to draw.
 
@@ -129,7 +136,7 @@ def arithmetic_demo(
     }
 
 
-def arithmetic_explorer():
+def arithmetic_explorer() -> Explorer:
     """Sliders for input size, kernel size, stride, padding, dilation and output_padding,
     for convolution or transposed convolution, drawn like Dumoulin & Visin's figures.
 

@@ -9,7 +9,7 @@ import ipywidgets as ipw
 import numpy as np
 
 from .. import data, plotting, restoration
-from .._checks import check_choice, check_number
+from .._checks import ArrayLike, check_choice, check_number
 from .explorer import Explorer
 
 __all__ = ["PSF_TYPES", "RESTORATION_METHODS", "make_psf", "restoration_demo", "restoration_explorer"]
@@ -18,7 +18,7 @@ PSF_TYPES = ("box", "gaussian", "motion")
 RESTORATION_METHODS = ("inverse", "wiener", "richardson_lucy")
 
 
-def make_psf(kind, size):
+def make_psf(kind: str, size: int) -> np.ndarray:
     """A normalised PSF: ``box`` (size x size), ``gaussian`` (sigma = size / 4) or
     ``motion`` (horizontal, length = size). Taught in notebooks/03_algorithms_and_formulas.ipynb."""
     check_choice(kind, "kind", PSF_TYPES)
@@ -30,8 +30,15 @@ def make_psf(kind, size):
 
 
 def restoration_demo(
-    image, psf="gaussian", psf_size=7, noise_sigma=0.01, method="wiener", balance=0.01, num_iter=30, seed=0
-):
+    image: ArrayLike,
+    psf: str = "gaussian",
+    psf_size: int = 7,
+    noise_sigma: float = 0.01,
+    method: str = "wiener",
+    balance: float = 0.01,
+    num_iter: int = 30,
+    seed: int | np.random.Generator | None = 0,
+) -> dict:
     """Blur (circular) and add seeded Gaussian noise (clipped to [0, 1]), then restore;
     score with PSNR.
 
@@ -95,7 +102,7 @@ def restoration_demo(
     }
 
 
-def restoration_explorer(image=None):
+def restoration_explorer(image: ArrayLike | None = None) -> Explorer:
     """PSF type and size, noise level, method and its parameter; shows the degraded and
     restored images side by side with their PSNR.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import html
 import io
+from collections.abc import Iterator
 
 import ipywidgets as ipw
 
@@ -97,11 +98,11 @@ class Explorer(ipw.VBox):
             self.update()
 
     @property
-    def last_result(self):
+    def last_result(self) -> dict:
         """Alias of :attr:`state`."""
         return self.state
 
-    def values(self):
+    def values(self) -> dict:
         """The current control values, by name."""
         return {name: control.value for name, control in self.controls.items()}
 
@@ -109,7 +110,7 @@ class Explorer(ipw.VBox):
         if not self._suspended:
             self.update()
 
-    def update(self):
+    def update(self) -> None:
         """Recompute from the control values and redraw (called on every change)."""
         self.num_updates += 1
         try:
@@ -132,7 +133,7 @@ class Explorer(ipw.VBox):
         self.text.value = _pre(state["text"])
 
     @contextlib.contextmanager
-    def hold_updates(self):
+    def hold_updates(self) -> Iterator[None]:
         """Change controls inside this block without redrawing after each change."""
         previous, self._suspended = self._suspended, True
         try:
@@ -140,7 +141,7 @@ class Explorer(ipw.VBox):
         finally:
             self._suspended = previous
 
-    def set_values(self, **values):
+    def set_values(self, **values: object) -> None:
         """Set several controls at once and redraw once."""
         with self.hold_updates():
             for name, value in values.items():

@@ -9,7 +9,7 @@ import ipywidgets as ipw
 import numpy as np
 
 from .. import data, numpy_ops
-from .._checks import check_choice, check_real_array
+from .._checks import ArrayLike, check_choice, check_real_array
 from .explorer import Explorer
 
 __all__ = ["KernelExplorer", "KERNEL_PRESETS", "kernel_preset", "kernel_demo", "kernel_explorer"]
@@ -65,7 +65,7 @@ _PRESETS_3 = {
 KERNEL_PRESETS = tuple(_PRESETS_3)
 
 
-def kernel_preset(name, size=3):
+def kernel_preset(name: str, size: int = 3) -> np.ndarray:
     """A named kernel as a float (size, size) array.
 
     Parameters
@@ -89,7 +89,12 @@ def kernel_preset(name, size=3):
     return _embed(_PRESETS_3[name], size)
 
 
-def kernel_demo(kernel, mode="correlate", small_image=None, image=None):
+def kernel_demo(
+    kernel: ArrayLike,
+    mode: str = "correlate",
+    small_image: ArrayLike | None = None,
+    image: ArrayLike | None = None,
+) -> dict:
     """Apply a kernel by cross-correlation and by convolution ('same' size, zero padding).
 
     Parameters
@@ -171,17 +176,17 @@ class KernelExplorer(Explorer):
     """Explorer with an editable kernel grid; see :func:`kernel_explorer`."""
 
     @property
-    def cells(self):
+    def cells(self) -> list[list[ipw.FloatText]]:
         """The kernel's FloatText cells as a list of rows."""
         size = self.controls["size"].value
         return [[self.controls[f"k{r}{c}"] for c in range(size)] for r in range(size)]
 
     @property
-    def kernel(self):
+    def kernel(self) -> np.ndarray:
         """The kernel in the cells, as a (size, size) float array."""
         return np.array([[cell.value for cell in row] for row in self.cells], dtype=float)
 
-    def load_preset(self, name):
+    def load_preset(self, name: str) -> None:
         """Write preset ``name`` into the cells and redraw once."""
         values = kernel_preset(name, self.controls["size"].value)
         with self.hold_updates():
@@ -192,7 +197,7 @@ class KernelExplorer(Explorer):
             self.update()
 
 
-def kernel_explorer(image=None):
+def kernel_explorer(image: ArrayLike | None = None) -> KernelExplorer:
     """Edit a 3x3 or 5x5 kernel and compare cross-correlation with convolution.
 
     Controls: ``size`` (3 or 5), ``preset``, ``mode`` ("correlate" or "convolve") and the
