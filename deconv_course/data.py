@@ -21,7 +21,7 @@ import functools
 
 import numpy as np
 
-from ._checks import check_choice, check_flag, check_pair
+from ._checks import IntOrPair, check_choice, check_flag, check_pair
 
 __all__ = [
     "camera",
@@ -61,8 +61,9 @@ def _resize(image: np.ndarray, size) -> np.ndarray:
     out_shape = shape + image.shape[2:]
     if out_shape == image.shape:
         return image.copy()
-    return resize(image, out_shape, order=1, mode="reflect", anti_aliasing=True,
-                  preserve_range=True).astype(np.float64)
+    return resize(image, out_shape, order=1, mode="reflect", anti_aliasing=True, preserve_range=True).astype(
+        np.float64
+    )
 
 
 def _crop_to_aspect(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -72,10 +73,10 @@ def _crop_to_aspect(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     if w / h > target:  # too wide: crop columns
         new_w = max(1, round(h * target))
         left = (w - new_w) // 2
-        return image[:, left:left + new_w]
+        return image[:, left : left + new_w]
     new_h = max(1, round(w / target))
     top = (h - new_h) // 2
-    return image[top:top + new_h]
+    return image[top : top + new_h]
 
 
 @functools.cache
@@ -103,7 +104,7 @@ def _load_resized(name: str, gray: bool, shape) -> np.ndarray:
     return image
 
 
-def camera(size=None) -> np.ndarray:
+def camera(size: IntOrPair | None = None) -> np.ndarray:
     """The 512×512 "cameraman" test image, grey, float64 in [0, 1].
 
     Parameters
@@ -131,7 +132,7 @@ def camera(size=None) -> np.ndarray:
     return _load_resized("camera", True, shape).copy()
 
 
-def astronaut(gray=True, size=None) -> np.ndarray:
+def astronaut(gray: bool = True, size: IntOrPair | None = None) -> np.ndarray:
     """The astronaut (Eileen Collins) photograph, float64 in [0, 1].
 
     Parameters
@@ -156,7 +157,7 @@ def astronaut(gray=True, size=None) -> np.ndarray:
     return _load_resized("astronaut", gray, shape).copy()
 
 
-def test_pattern(size=64) -> np.ndarray:
+def test_pattern(size: IntOrPair = 64) -> np.ndarray:
     """A synthetic grey test chart: bars, a disc, a square, a ramp and two points.
 
     Parameters
@@ -211,7 +212,7 @@ def test_pattern(size=64) -> np.ndarray:
     return image
 
 
-def training_images(size=128) -> list[np.ndarray]:
+def training_images(size: IntOrPair = 128) -> list[np.ndarray]:
     """Grey training images from scikit-image's bundled set (camera held out).
 
     Parameters
