@@ -155,7 +155,7 @@ def conv_output_size(
     input_size: IntOrPair,
     kernel_size: IntOrPair,
     stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
+    padding: IntOrPair | str = 0,
     dilation: IntOrPair = 1,
 ) -> IntOrPair:
     """Output size of a convolution (``torch.nn.Conv2d``), per dimension.
