@@ -23,7 +23,9 @@ GOAL_SECONDS_FOR_40 = 120.0
 
 def make_submissions(folder: Path, n: int) -> list[Path]:
     """n notebooks: solutions and untouched exercises, alternating through all six."""
-    sources = sorted((ROOT / "solutions").glob("ex0*.ipynb")) + sorted((ROOT / "exercises").glob("ex0*.ipynb"))
+    sources = sorted((ROOT / "solutions").glob("ex0*.ipynb")) + sorted(
+        (ROOT / "exercises").glob("ex0*.ipynb")
+    )
     paths = []
     for i in range(n):
         src = sources[i % len(sources)]
@@ -50,13 +52,17 @@ def main() -> int:
     print(f"# {n} submissions, -j {args.jobs}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"{'submission':<52} {'status':<15} {'score':>9} {'seconds':>8}")
     for r in reports:
-        print(f"{r['submission']:<52} {r['status']:<15} {r['score']:>4g}/{r['max_score']:<4g} {r.get('seconds', 0):>8.2f}")
+        print(
+            f"{r['submission']:<52} {r['status']:<15} {r['score']:>4g}/{r['max_score']:<4g} {r.get('seconds', 0):>8.2f}"
+        )
     per = [r.get("seconds", 0.0) for r in reports]
     print(f"total wall time            {total:8.1f} s")
     print(f"mean time per submission   {sum(per) / len(per):8.2f} s (inside a worker)")
     print(f"throughput                 {n / total:8.2f} submissions/s")
     goal = GOAL_SECONDS_FOR_40 * n / 40
-    print(f"ratio to goal              {total / goal:8.2f} (goal: 40 submissions in {GOAL_SECONDS_FOR_40:g} s; < 1 is met)")
+    print(
+        f"ratio to goal              {total / goal:8.2f} (goal: 40 submissions in {GOAL_SECONDS_FOR_40:g} s; < 1 is met)"
+    )
     broken = [r for r in reports if r["status"] == grading.STATUS_GRADER_ERROR]
     return 1 if broken else 0
 

@@ -1,4 +1,4 @@
-"""The ``deconv-course`` command: ``lab | check-env | grade | validate | bench``.
+"""The ``deconv-course`` command: ``lab | check-env | grade | validate | build-exercises | bench``.
 
 ``make lab`` and ``make test`` call this after installing the course into ``.venv``;
 ``notebooks/00_start_here.ipynb`` calls :func:`check_env` directly.
@@ -285,6 +285,107 @@ COURSE_DIR_HELP = (
 )
 
 
+# ---------------------------------------------------------------------------------------------
+# grade | validate | build-exercises (deconv_course.grading, imported only when one of them runs)
+# ---------------------------------------------------------------------------------------------
+def _at_least_one(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--jobs={n} must be at least 1")
+    return n
+
+
+def _exercise(value: str) -> str:
+    from deconv_course.grading import EXERCISES
+
+    if value not in EXERCISES:
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {value!r} (choose from {', '.join(sorted(EXERCISES))})"
+        )
+    return value
+
+
+def _add_limit_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cell-timeout", type=float, default=None, help="seconds per cell (default 60)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds per notebook (default 300)")
+    p.add_argument(
+        "--call-timeout", type=float, default=None, help="seconds per call of a graded function (default 20)"
+    )
+    p.add_argument(
+        "--memory-mb", type=int, default=None, help="kernel address-space limit in MiB (default 4096)"
+    )
+    p.add_argument(
+        "--output-limit", type=int, default=None, help="characters of output per cell (default 1e6)"
+    )
+    p.add_argument(
+        "--exercise",
+        type=_exercise,
+        default=None,
+        metavar="EXERCISE",
+        help="grade as this exercise (ex01..ex06) instead of detecting it",
+    )
+
+
+def _limit_options(args: argparse.Namespace) -> dict:
+    return dict(
+        exercise=args.exercise,
+        cell_timeout=args.cell_timeout,
+        timeout=args.timeout,
+        call_timeout=args.call_timeout,
+        memory_mb=args.memory_mb,
+        output_limit=args.output_limit,
+    )
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    """``deconv-course grade PATHS... --out DIR [-j N]``; 0 when the grader worked, 2 when it failed."""
+    from deconv_course import grading
+
+    def show(rep: dict) -> None:
+        if not args.quiet:
+            print(
+                f"{rep['submission']}: {rep['status']}, {rep['score']:g}/{rep['max_score']:g}"
+                + (f" ({rep['reason'][:100]})" if rep.get("reason") else ""),
+                flush=True,
+            )
+
+    try:
+        reports = grading.grade(
+            args.paths, args.out, args.jobs, secret=args.secret, progress=show, **_limit_options(args)
+        )
+    except Exception as exc:
+        print(f"deconv-course grade: the grader failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    broken = [r for r in reports if r["status"] == grading.STATUS_GRADER_ERROR]
+    print(f"wrote {Path(args.out) / 'grades.csv'} ({len(reports)} submissions)")
+    if broken:
+        print(
+            f"the grader itself failed on {len(broken)} submission(s); see their JSON reports",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    """``deconv-course validate NOTEBOOK``: 0 when it ran (whatever the score), 1 if not gradable, 2 on a grader error."""
+    from deconv_course import grading
+
+    rep = grading.validate(args.notebook, **_limit_options(args))
+    if rep["status"] == grading.STATUS_GRADER_ERROR:
+        return 2
+    return 1 if rep["status"] == grading.STATUS_INVALID else 0
+
+
+def _cmd_build_exercises(args: argparse.Namespace) -> int:
+    """``deconv-course build-exercises``: write exercises/ from solutions/."""
+    from deconv_course.grading import build_exercises
+
+    for path in build_exercises(args.solutions, args.exercises, execute=not args.no_execute):
+        print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="deconv-course", description=__doc__.splitlines()[0])
@@ -307,17 +408,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--course-dir", metavar="DIR", help=COURSE_DIR_HELP)
     p.set_defaults(func=_cmd_bench)
 
-    # grade and validate parse their own arguments (see deconv_course.grading).
-    sub.add_parser("grade", help="grade submitted notebooks: grade PATHS... --out DIR [-j N]",
-                   add_help=False)
-    sub.add_parser("validate", help="re-run a saved notebook in a fresh kernel and show its score",
-                   add_help=False)
+    p = sub.add_parser(
+        "grade",
+        help="grade submitted notebooks: grade PATHS... --out DIR [-j N]",
+        description="Grade exercise notebooks; writes DIR/grades.csv and one JSON per submission.",
+    )
+    p.add_argument("paths", nargs="+", help="notebooks, or folders of notebooks")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("-j", "--jobs", type=_at_least_one, default=1, help="submissions graded at once")
+    p.add_argument(
+        "--secret",
+        default=None,
+        help="seed of the hidden cases (default: $DECONV_GRADER_SECRET or a fresh random one)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true")
+    _add_limit_args(p)
+    p.set_defaults(func=_cmd_grade)
 
-    if argv and argv[0] in ("grade", "validate"):
-        from deconv_course import grading
+    p = sub.add_parser(
+        "validate",
+        help="re-run a saved notebook in a fresh kernel and show its score",
+        description="Re-run a saved notebook in a fresh kernel and show what the "
+        "grader would award on the public cases.",
+    )
+    p.add_argument("notebook")
+    _add_limit_args(p)
+    p.set_defaults(func=_cmd_validate)
 
-        handler = grading.cli_grade if argv[0] == "grade" else grading.cli_validate
-        return int(handler(argv[1:]) or 0)
+    p = sub.add_parser("build-exercises", help="write exercises/ from solutions/ (stubs + outputs)")
+    p.add_argument("--solutions", default="solutions", help="folder of solution notebooks")
+    p.add_argument("--exercises", default="exercises", help="folder to write the exercises into")
+    p.add_argument("--no-execute", action="store_true", help="do not execute them to store outputs")
+    p.set_defaults(func=_cmd_build_exercises)
 
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

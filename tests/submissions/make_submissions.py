@@ -186,7 +186,9 @@ def circular_blur(image, psf):
 TAMPER = '''
 import numpy as np
 import deconv_course.grading as grading
-import deconv_course._grader_questions as questions
+import deconv_course.grading.compare as compare
+import deconv_course.grading.questions as questions
+import deconv_course.grading.kernel_side.harness as harness
 import torch
 
 # a check that always praises
@@ -201,10 +203,13 @@ np.testing.assert_allclose = lambda *a, **k: None
 torch.allclose = lambda *a, **k: True
 torch.equal = lambda *a, **k: True
 
-# the grading module, edited
-grading.compare = lambda *a, **k: (True, "")
-grading.judge_case = lambda *a, **k: {"status": "passed", "passed": True, "message": "", "hint": ""}
-grading.score_question = lambda q, cases: (q.points, "passed")
+# the grading modules, edited
+compare.compare = lambda *a, **k: (True, "")
+compare.judge_case = lambda *a, **k: {"status": "passed", "passed": True, "message": "", "hint": ""}
+compare.score_question = lambda q, cases: (q.points, "passed")
+grading.judge_case = compare.judge_case
+grading.score_question = compare.score_question
+harness.plain = lambda value, *a, **k: {"type": "str", "value": "forged"}
 for q in list(questions.QUESTIONS.values()):
     object.__setattr__(q, "points", 1000)
 

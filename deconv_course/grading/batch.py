@@ -1,0 +1,172 @@
+"""Grade a class: ``grade`` runs many notebooks (a pool of workers) and writes CSV and JSON reports.
+
+``DIR/grades.csv`` has one row per submission (submission, status, score, max_score, reason, one
+column per question id) and ``DIR/<name>.json`` every case's result and message. ``validate`` runs
+one notebook on the public cases and prints what the grader would award.
+
+Limits, honestly: this isolates and time-limits student code; it is **not a sandbox** (student
+code runs with your user's rights). The grader checks *results*, not methods. The hidden seed
+defaults to a fresh random value per run (``secret`` or ``DECONV_GRADER_SECRET`` reproduces a
+run); a student who knows the seed and the (open) case generators knows the hidden inputs. The
+quiz (ex06) has one fixed set of items, so its public check gives the answers away.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import secrets
+import traceback
+import zlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .feedback import format_submission
+from .kernel import Limits
+from .model import grader_error
+from .questions import QUESTIONS
+from .runner import run_submission
+
+
+def secret_seed(secret: int | str | None) -> int:
+    """The seed of the hidden cases: ``secret``, else ``$DECONV_GRADER_SECRET``, else a fresh random one."""
+    if secret is None:
+        secret = os.environ.get("DECONV_GRADER_SECRET")
+    if secret is None:
+        return secrets.randbits(63)
+    if isinstance(secret, int):
+        return secret
+    return zlib.crc32(str(secret).encode()) * 2**32 + zlib.crc32(str(secret)[::-1].encode())
+
+
+def _safe_run(path: Path, **kwargs: Any) -> dict:
+    try:
+        return run_submission(path, **kwargs)
+    except Exception as exc:
+        return grader_error(
+            str(path), path.name, f"{type(exc).__name__}: {exc}", traceback.format_exc()[-4000:]
+        )
+
+
+def _worker(args: tuple) -> dict:
+    path, seed, limits, exercise = args
+    return _safe_run(Path(path), public=False, seed=seed, limits=limits, exercise=exercise)
+
+
+def validate(
+    path: str | Path, *, exercise: str | None = None, verbose: bool = True, **limit_kwargs: Any
+) -> dict:
+    """Re-run a saved notebook in a fresh kernel; print what the grader would award (public cases).
+
+    Returns the report (the same form as one JSON report of :func:`grade`). ``limit_kwargs`` are
+    those of :meth:`Limits.from_options`.
+    """
+    rep = _safe_run(
+        Path(path), public=True, seed=0, limits=Limits.from_options(**limit_kwargs), exercise=exercise
+    )
+    if verbose:
+        print(format_submission(rep))
+    return rep
+
+
+def _expand(paths: Iterable) -> list[Path]:
+    out = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out += sorted(x for x in p.glob("*.ipynb") if x.is_file())
+        else:
+            out.append(p)
+    return out
+
+
+def grade(
+    paths: Iterable,
+    out_dir: str | Path,
+    jobs: int = 1,
+    *,
+    secret: int | str | None = None,
+    exercise: str | None = None,
+    cell_timeout: float | None = None,
+    timeout: float | None = None,
+    call_timeout: float | None = None,
+    memory_mb: int | None = None,
+    output_limit: int | None = None,
+    progress: Callable[[dict], Any] | None = None,
+) -> list[dict]:
+    """Grade notebooks (files, or folders of ``*.ipynb``) into ``out_dir``; return the reports.
+
+    Writes ``out_dir/grades.csv`` and one ``out_dir/<name>.json`` per submission. Each
+    submission runs in its own fresh kernel; ``jobs`` submissions run at once. A submission
+    that breaks anything gets its row with a status and reason; the batch always finishes.
+    """
+    paths = _expand(paths)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    seed = secret_seed(secret)
+    limits = Limits.from_options(cell_timeout, timeout, call_timeout, memory_mb, output_limit)
+    tasks = [(str(p), seed, limits, exercise) for p in paths]
+    reports: list[dict | None] = [None] * len(tasks)
+    if jobs <= 1 or len(tasks) <= 1:
+        for i, t in enumerate(tasks):
+            reports[i] = _worker(t)
+            if progress:
+                progress(reports[i])
+    else:
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
+            futures = {pool.submit(_worker, t): i for i, t in enumerate(tasks)}
+            for fut in cf.as_completed(futures):
+                i = futures[fut]
+                try:
+                    reports[i] = fut.result()
+                except Exception as exc:  # a worker process died: that is the grader's fault
+                    reports[i] = grader_error(
+                        tasks[i][0], Path(tasks[i][0]).name, f"worker failed: {type(exc).__name__}: {exc}"
+                    )
+                if progress:
+                    progress(reports[i])
+    write_reports(reports, out_dir)
+    return reports
+
+
+def write_reports(reports: list[dict], out_dir: Path) -> None:
+    """``out_dir/grades.csv`` and one JSON per report (its name stored as ``report_file``)."""
+    exercises = sorted({r["exercise"] for r in reports if r.get("exercise")})
+    qids = [q for q in QUESTIONS if QUESTIONS[q].exercise in exercises]
+    used: set[str] = set()
+    with open(out_dir / "grades.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["submission", "status", "score", "max_score", "reason"] + qids)
+        for r in reports:
+            scores = {q["id"]: q["score"] for q in r.get("questions", [])}
+            w.writerow(
+                [r["submission"], r["status"], f"{r['score']:g}", f"{r['max_score']:g}", r["reason"]]
+                + [f"{scores[q]:g}" if q in scores else "" for q in qids]
+            )
+            stem = re.sub(r"[^\w.-]", "_", Path(r["submission"]).stem) or "submission"
+            name, k = stem, 2
+            while name in used or name == "grades":
+                name, k = f"{stem}-{k}", k + 1
+            used.add(name)
+            r["report_file"] = f"{name}.json"
+            (out_dir / f"{name}.json").write_text(
+                json.dumps(r, indent=1, default=_json_default), encoding="utf-8"
+            )
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)

@@ -1,0 +1,167 @@
+"""Judging one answer: compare it with the reference, pick a hint, score a question. No I/O.
+
+A result from a student's function arrives as plain data ``{"type": ..., "value": ...}`` (see
+``kernel_side/harness.py``'s ``plain``); the same code judges it in ``check`` and in the batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .model import Case, CaseResult, Question
+from .questions import variant_output
+
+
+def _norm_choice(s: str) -> str:
+    return " ".join(s.strip().lower().replace("-", " ").split())
+
+
+def _as_array(got: dict) -> np.ndarray | None:
+    if got["type"] == "array":
+        return got["value"]
+    if got["type"] in ("int", "float", "bool"):
+        return np.asarray(got["value"])
+    return None
+
+
+def _describe(got: dict) -> str:
+    if got["type"] == "array":
+        return f"an array of shape {tuple(got['value'].shape)}"
+    return f"a {got['type']} ({str(got['value'])[:40]!r})" if got["type"] != "none" else "None"
+
+
+def _compare_scalar(q: Question, got: dict, expected: Any) -> tuple[bool, str]:
+    """choice, bool and int answers."""
+    if q.kind == "choice":
+        if got["type"] != "str":
+            return False, f"return a string, not {_describe(got)}"
+        ok = _norm_choice(got["value"]) == _norm_choice(expected)
+        return ok, "" if ok else f"answered {got['value'][:60]!r}"
+    what = "True or False" if q.kind == "bool" else "an int"
+    if got["type"] != q.kind:
+        return False, f"return {what}, not {_describe(got)}"
+    ok = got["value"] == expected
+    return ok, "" if ok else f"returned {got['value']}, expected {expected}"
+
+
+def compare(q: Question, got: dict, expected: Any, case: Case | None = None) -> tuple[bool, str]:
+    """Compare a plain result ``got`` ({"type", "value"}) with ``expected``. Returns (ok, message)."""
+    if case is not None and case.select is not None:
+        if got["type"] != "dict":
+            return False, f"{q.name}() must return a dict like {{'q1': 'a', ...}}, not {_describe(got)}"
+        if case.select not in got["value"]:
+            return False, f"no answer for {case.select}"
+        value = got["value"][case.select]
+        got = {"type": "str" if isinstance(value, str) else type(value).__name__, "value": value}
+    if q.kind in ("choice", "bool", "int"):
+        return _compare_scalar(q, got, expected)
+    arr = _as_array(got)
+    if arr is None:
+        return False, f"return an array, not {_describe(got)}"
+    exp = np.asarray(expected)
+    if arr.shape != exp.shape:
+        return False, f"wrong shape: got {tuple(arr.shape)}, expected {tuple(exp.shape)}"
+    if q.kind == "float" and arr.dtype.kind != "f":
+        what = "complex" if arr.dtype.kind == "c" else arr.dtype.name
+        return False, f"wrong dtype: got {what}, expected a floating-point array (float64)"
+    if q.kind == "complex" and arr.dtype.kind not in "fc":
+        return False, f"wrong dtype: got {arr.dtype.name}, expected a complex array"
+    if q.kind == "numeric" and arr.dtype.kind not in "iuf":
+        return False, f"wrong dtype: got {arr.dtype.name}, expected numbers"
+    if not np.all(np.isfinite(arr)):
+        return False, "output contains NaN or inf"
+    if np.allclose(arr, exp, rtol=q.rtol, atol=q.atol):
+        return True, ""
+    err = np.abs(arr.astype(complex if arr.dtype.kind == "c" or exp.dtype.kind == "c" else float) - exp)
+    where = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
+    return (
+        False,
+        f"wrong values: largest error {float(err.max()):.3g} at index {tuple(int(i) for i in where)}",
+    )
+
+
+def _matches(q: Question, got: dict, variant_value: Any) -> bool:
+    """Does the answer equal a known wrong variant (dtype ignored, so int buffers match too)?"""
+    if variant_value is None:
+        return False
+    if q.kind == "choice":
+        return got["type"] == "str" and _norm_choice(got["value"]) == _norm_choice(str(variant_value))
+    if q.kind in ("bool", "int"):
+        return got["type"] == q.kind and got["value"] == variant_value
+    arr = _as_array(got)
+    vv = np.asarray(variant_value)
+    if arr is None or arr.shape != vv.shape or arr.dtype.kind not in "biufc":
+        return False
+    return bool(
+        np.all(np.isfinite(arr)) and np.allclose(arr, vv, rtol=max(q.rtol, 1e-7), atol=max(q.atol, 1e-9))
+    )
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and bool(np.allclose(a, b))
+    except Exception:
+        return a == b
+
+
+def hint_for(q: Question, case: Case, got: dict, expected: Any) -> str:
+    """The hint for a failed case: the case's own, else the first known mistake the answer matches."""
+    if case.hint:
+        return case.hint
+    for v in q.variants:
+        try:
+            vv = variant_output(q, v, case)
+        except Exception:
+            continue
+        if _same(vv, expected):
+            continue  # this variant is indistinguishable from the answer here
+        if _matches(q, got, vv):
+            return v.hint
+    return ""
+
+
+def judge_case(q: Question, case: Case, raw: dict, expected: Any) -> CaseResult:
+    """Turn one raw call result into a case result: status, passed, message, hint."""
+    status = raw["status"]
+    if status == "ok":
+        got = {"type": raw["type"], "value": raw["value"]}
+        try:
+            ok, message = compare(q, got, expected, case)
+        except Exception as exc:  # a malformed value must never break the grader
+            ok, message = False, f"could not compare the answer ({type(exc).__name__})"
+        hint = "" if ok else hint_for(q, case, got, expected)
+        return CaseResult("passed" if ok else "failed", ok, message, hint)
+    messages = {
+        "not attempted": "not attempted (still raises NotImplementedError)",
+        "missing": f"no function named {q.name!r} is defined",
+        "not callable": f"{q.name!r} is not a function",
+    }
+    message = raw.get("message") or messages.get(status, status)
+    if status == "error":
+        message = "raised " + message
+    return CaseResult(status, False, message, "")
+
+
+def score_question(q: Question, case_results: list[CaseResult]) -> tuple[float, str]:
+    """Points (``q.points`` times the fraction passed) and the question's status."""
+    n = len(case_results)
+    passed = sum(c.passed for c in case_results)
+    statuses = {c.status for c in case_results}
+    score = round(q.points * passed / n, 2) if n else 0.0
+    if passed == n:
+        return score, "passed"
+    if passed:
+        return score, "partial"
+    for s in ("missing", "not callable", "not attempted"):
+        if statuses == {s}:
+            return 0.0, s
+    if (
+        "not attempted" in statuses
+        and statuses <= {"not attempted", "error", "timeout", "failed"}
+        and all(c.status == "not attempted" for c in case_results[:1])
+    ):
+        return 0.0, "not attempted"
+    return 0.0, "failed"

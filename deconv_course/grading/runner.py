@@ -1,0 +1,306 @@
+"""Grade one notebook: run its cells in a fresh kernel, then call each graded function on its cases.
+
+Each notebook runs in a fresh kernel (:mod:`.kernel`) with a per-cell and a per-notebook
+wall-clock limit, a per-call limit and an output cap. A cell that hangs, floods its output or
+kills the kernel is skipped from then on: the kernel is restarted and the other cells re-run (at
+most ``max_restarts`` times); ``exit()`` and ``quit()`` are made no-ops. Then, for each question,
+its cases are written as files and the harness (sent afresh each time) calls the student's
+function on them inside the kernel. Only plain data comes back (:mod:`.exchange`); expected values
+are computed here, in the grader's process, so nothing the kernel does can judge itself.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .compare import judge_case, score_question
+from .exchange import harness_cell, read_results, write_spec
+from .kernel import FATAL, Kernel, Limits
+from .model import (
+    STATUS_ERRORS,
+    STATUS_GRADED,
+    STATUS_INVALID,
+    STATUS_NOT_ATTEMPTED,
+    STATUS_TIMEOUT,
+    Case,
+    CaseResult,
+    Question,
+    QuestionReport,
+    SubmissionReport,
+)
+from .questions import EXERCISES, expected_for, hidden_cases, questions_for
+
+_PRE_CELL = "try:\n    get_ipython().ask_exit = lambda *args, **kwargs: None\nexcept Exception:\n    pass\n"
+_WHAT = {
+    "timeout": "timed out",
+    "died": "the kernel died",
+    "output": "printed too much",
+    "error": "the harness failed",
+}
+
+
+def read_notebook(path: Path) -> Any:
+    """The notebook at ``path`` (nbformat 4); ValueError with the reason when it is not one."""
+    import nbformat
+
+    if not path.is_file():
+        raise ValueError("file not found")
+    if path.stat().st_size > 50 * 2**20:
+        raise ValueError("file larger than 50 MB")
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception as exc:
+        raise ValueError(f"not a Jupyter notebook ({type(exc).__name__})") from None
+    if not isinstance(nb.get("cells"), list):
+        raise ValueError("not a Jupyter notebook (no cells)")
+    return nb
+
+
+def detect_exercise(nb: Any, path: Path) -> str | None:
+    """Which exercise a notebook is: metadata first, then its check() calls, then the file name."""
+    meta = nb.get("metadata", {}).get("deconv_course", {})
+    if isinstance(meta, dict) and meta.get("exercise") in EXERCISES:
+        return meta["exercise"]
+    found = []
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            found += re.findall(r"check\(\s*['\"](ex0\d)\.", cell.get("source", ""))
+    if found:
+        return max(set(found), key=found.count)
+    m = re.search(r"(ex0[1-6])", path.name)
+    return m.group(1) if m else None
+
+
+# =============================================================================================
+# running the cells and the questions, with one restart policy
+# =============================================================================================
+@dataclass
+class _Run:
+    """What one submission's run has done so far, across kernel restarts."""
+
+    cells: list[str]
+    plans: dict[str, list[Case]]
+    pending: list[Question]
+    tmp: Path
+    limits: Limits
+    deadline: float
+    skip: set[int] = field(default_factory=set)
+    cell_log: dict[int, dict] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+    restarts: int = 0
+    timed_out: bool = False
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def give_up(self, reason: str) -> None:
+        for q in self.pending:
+            self.raw[q.id] = reason
+        self.pending = []
+
+
+def _run_cells(kernel: Kernel, run: _Run) -> bool:
+    """Run every cell not skipped; False when one ended the kernel (that cell is skipped from now on)."""
+    # exit() / quit() in a notebook would end the kernel after the cell: make them no-ops
+    kernel.execute(_PRE_CELL, min(run.limits.cell_timeout, max(run.remaining(), 0.1)))
+    for i, src in enumerate(run.cells):
+        if i in run.skip:
+            continue
+        if run.remaining() <= 0:
+            run.timed_out = True
+            return True
+        res = kernel.execute(src, min(run.limits.cell_timeout, run.remaining()))
+        if res.status == "timeout" and run.remaining() <= 0.05:
+            run.timed_out = True
+        if i not in run.cell_log or res.status != "ok":
+            run.cell_log[i] = {
+                "index": i,
+                "status": res.status,
+                "message": res.message,
+                "seconds": round(res.seconds, 2),
+            }
+        if res.status in FATAL or not kernel.alive():
+            if res.status not in FATAL:  # exit() / quit() end the kernel after the cell
+                run.cell_log[i] = {
+                    "index": i,
+                    "status": "died",
+                    "seconds": round(res.seconds, 2),
+                    "message": "the kernel exited during this cell",
+                }
+            run.skip.add(i)
+            return False
+    return True
+
+
+def _ask(kernel: Kernel, q: Question, run: _Run) -> bool:
+    """One harness call for ``q`` with freshly written inputs; False when it ended the kernel."""
+    cases = run.plans[q.id]
+    folder = run.tmp / f"io-{secrets.token_hex(8)}"
+    folder.mkdir()
+    spec = write_spec(folder, q.name, cases, run.limits.call_timeout)
+    budget = min(run.limits.call_timeout * len(cases) + run.limits.cell_timeout, run.remaining())
+    res = kernel.execute(harness_cell(str(spec)), budget)
+    if res.status == "ok":
+        try:
+            run.raw[q.id] = read_results(folder, len(cases))
+        except Exception as exc:
+            run.raw[q.id] = f"no usable results ({exc})"
+    else:
+        run.raw[q.id] = f"{_WHAT.get(res.status, res.status)} while calling {q.name}: {res.message}"[:300]
+        if res.status == "timeout" and run.remaining() <= 0.05:
+            run.timed_out = True
+    shutil.rmtree(folder, ignore_errors=True)
+    return res.status not in FATAL and kernel.alive()
+
+
+def _run_questions(kernel: Kernel, run: _Run) -> bool:
+    """One harness call per pending question; False when one ended the kernel."""
+    while run.pending:
+        if run.remaining() <= 0:
+            run.timed_out = True
+            return True
+        q = run.pending.pop(0)
+        if not _ask(kernel, q, run):
+            return False
+    return True
+
+
+def _start_kernel(work: Path, limits: Limits) -> Kernel:
+    try:
+        return Kernel(work, limits)
+    except Exception:  # e.g. a port taken between choosing it and binding it: try once more
+        return Kernel(work, limits)
+
+
+def _execute(run: _Run) -> None:
+    """Cells, then questions, in fresh kernels; after a kernel ends, restart (the one restart policy)."""
+    work = run.tmp / "work"
+    work.mkdir()
+    while run.pending and not run.timed_out:
+        if run.remaining() <= 0:
+            run.timed_out = True
+            break
+        try:
+            kernel = _start_kernel(work, run.limits)
+        except Exception as exc:
+            run.give_up(f"the kernel could not start ({type(exc).__name__})")
+            break
+        try:
+            survived = _run_cells(kernel, run)
+            if survived and not run.timed_out:
+                survived = _run_questions(kernel, run)
+        finally:
+            kernel.kill()
+        if not survived and not run.timed_out:
+            run.restarts += 1
+            if run.restarts > run.limits.max_restarts:
+                run.give_up("not graded: too many kernel restarts")
+    for q in run.pending:
+        run.raw.setdefault(q.id, "not graded: notebook time limit reached")
+
+
+# =============================================================================================
+# judging what came back
+# =============================================================================================
+def _judge_question(q: Question, cases: list[Case], results: Any, public: bool) -> QuestionReport:
+    if isinstance(results, str):  # the whole question failed (kernel died, time-out, ...)
+        creps = [CaseResult("error", False, results, "") for _ in cases]
+    else:
+        creps = []
+        for case, r in zip(cases, results):
+            try:
+                expected = expected_for(q, case)
+            except Exception as exc:  # our own reference broke: that is a grader error
+                raise RuntimeError(f"reference for {q.id} failed: {exc}") from exc
+            creps.append(judge_case(q, case, r, expected))
+    for i, (case, c) in enumerate(zip(cases, creps)):
+        c.case = (case.label or f"public case {i + 1}") if public else f"hidden case {i + 1}"
+    score, status = score_question(q, creps)
+    if isinstance(results, str):
+        status = "error"
+    hints = sorted({c.hint for c in creps if c.hint})
+    return QuestionReport(q.id, q.name, q.title, q.points, score, status, creps, hints)
+
+
+def _overall(report: SubmissionReport, run: _Run, reasons: list[str]) -> None:
+    """The submission's status and reason from its cells and questions."""
+    qstatuses = [q.status for q in report.questions]
+    bad_cells = [c for c in report.cells if c["status"] != "ok"]
+    for c in bad_cells[:3]:
+        reasons.insert(0, f"cell {c['index']}: {c['status']}: {c['message']}"[:200])
+    if len(bad_cells) > 3:
+        reasons.insert(3, f"{len(bad_cells) - 3} more cells failed")
+    if run.timed_out:
+        status = STATUS_TIMEOUT
+        reasons.insert(0, f"notebook time limit of {run.limits.notebook_timeout:g} s reached")
+    elif all(s in ("not attempted", "missing", "not callable") for s in qstatuses) and report.score == 0:
+        status = STATUS_NOT_ATTEMPTED
+        if not reasons:
+            reasons.append(
+                "every function still raises NotImplementedError"
+                if all(s == "not attempted" for s in qstatuses)
+                else "no graded function defined"
+            )
+    elif bad_cells or "error" in qstatuses:
+        status = STATUS_ERRORS
+    else:
+        status = STATUS_GRADED
+    report.status = status
+    report.reason = "; ".join(reasons)[:500]
+
+
+def run_submission(
+    path: Path,
+    *,
+    public: bool = False,
+    seed: int = 0,
+    limits: Limits | None = None,
+    exercise: str | None = None,
+) -> dict:
+    """Run one notebook in fresh kernels and grade it. Returns the JSON-able report."""
+    limits = limits or Limits()
+    t0 = time.monotonic()
+    report = SubmissionReport(path.name, str(path), mode="public" if public else "hidden")
+    try:
+        nb = read_notebook(path)
+    except ValueError as exc:
+        report.status, report.reason = STATUS_INVALID, str(exc)
+        return report.to_dict()
+    exercise = exercise or detect_exercise(nb, path)
+    if exercise not in EXERCISES:
+        report.status, report.reason = STATUS_INVALID, "cannot tell which exercise this is (ex01..ex06)"
+        return report.to_dict()
+    questions = questions_for(exercise)
+    report.exercise = exercise
+    report.max_score = float(sum(q.points for q in questions))
+    cells = [c.get("source", "") for c in nb.cells if c.get("cell_type") == "code"]
+    plans = {q.id: (q.public() if public else hidden_cases(q, seed)) for q in questions}
+    run = _Run(
+        cells,
+        plans,
+        list(questions),
+        Path(tempfile.mkdtemp(prefix="deconv-grade-")),
+        limits,
+        t0 + limits.notebook_timeout,
+    )
+    try:
+        _execute(run)
+    finally:
+        shutil.rmtree(run.tmp, ignore_errors=True)
+    report.cells = [run.cell_log[i] for i in sorted(run.cell_log)]
+    reasons = []
+    for q in questions:
+        report.questions.append(_judge_question(q, plans[q.id], run.raw.get(q.id), public))
+        if report.questions[-1].status == "error":
+            reasons.append(f"{q.id}: {run.raw.get(q.id)}")
+    report.score = round(sum(q.score for q in report.questions), 2)
+    _overall(report, run, reasons)
+    report.seconds = round(time.monotonic() - t0, 2)
+    return report.to_dict()
