@@ -27,7 +27,6 @@ import os
 import platform
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +34,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from deconv_course import numpy_ops  # noqa: E402
+from deconv_course import numpy_ops
+from deconv_course.timing import best_time
 
 GOAL = 1.25
 
@@ -77,12 +77,6 @@ def check_correct(cases):
         np.testing.assert_allclose(ours, ref, rtol=1e-3, atol=1e-3, err_msg=case["name"])
 
 
-def time_once(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
 def run(quick=False, repeats=None):
     """Run the benchmark; return (layer_rows, route_rows) as lists of dicts (times in seconds)."""
     repeats = repeats or (5 if quick else 21)
@@ -113,9 +107,9 @@ def run(quick=False, repeats=None):
     for fn in timers.values():  # warm up (allocations, thread pools)
         fn()
     times = {key: [] for key in timers}
-    for _ in range(repeats):  # interleaved
+    for _ in range(repeats):  # interleaved: one timed run of each case per repeat, warmed up above
         for key, fn in timers.items():
-            times[key].append(time_once(fn))
+            times[key].append(best_time(fn, repeat=1, warmup=0, device="cpu"))
 
     layer_rows = []
     for case in cases:

@@ -35,7 +35,8 @@ import skimage
 from skimage import restoration as skr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from deconv_course import data, restoration  # noqa: E402
+from deconv_course import data, restoration
+from deconv_course.timing import best_time
 
 GOAL = 0.5
 NUM_ITER = 30
@@ -49,7 +50,7 @@ def problem():
 
 
 def torch_cases(psf, blurred, reference_rl, reference_wiener):
-    """Torch cases as (name, device, fn, reference) or a reason why there are none."""
+    """Torch cases as (operation, implementation, fn, reference, device), or a reason why there are none."""
     try:
         import torch
 
@@ -59,20 +60,17 @@ def torch_cases(psf, blurred, reference_rl, reference_wiener):
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     cases = []
     for device in devices:
+
         def rl(device=device):
-            out = torch_ops.richardson_lucy(blurred, psf, num_iter=NUM_ITER, device=device)
-            if device == "cuda":
-                torch.cuda.synchronize()
-            return out
+            return torch_ops.richardson_lucy(blurred, psf, num_iter=NUM_ITER, device=device)
 
         def wiener(device=device):
             out = torch_ops.wiener(blurred, psf, 0.01, reg=restoration.laplacian_kernel(), device=device)
-            if device == "cuda":
-                torch.cuda.synchronize()
             return np.clip(np.asarray(out), -1, 1)  # scikit-image clips; compare like with like
 
-        cases.append((f"richardson_lucy ({NUM_ITER} it.)", f"torch_ops ({device})", rl, reference_rl))
-        cases.append(("wiener", f"torch_ops ({device})", wiener, reference_wiener))
+        # best_time(device=...) synchronises CUDA around each timed run
+        cases.append((f"richardson_lucy ({NUM_ITER} it.)", f"torch_ops ({device})", rl, reference_rl, device))
+        cases.append(("wiener", f"torch_ops ({device})", wiener, reference_wiener, device))
     note = "" if "cuda" in devices else "CUDA: n/a (no GPU on this machine)"
     return cases, note
 
@@ -88,14 +86,29 @@ def main(argv=None) -> int:
     _, psf, blurred = problem()
     reference_rl = skr.richardson_lucy(blurred, psf, num_iter=NUM_ITER)
     reference_wiener = skr.wiener(blurred, psf, 0.01)
-    cases = [
-        (f"richardson_lucy ({NUM_ITER} it.)", "skimage", lambda: skr.richardson_lucy(blurred, psf, num_iter=NUM_ITER),
-         reference_rl),
-        (f"richardson_lucy ({NUM_ITER} it.)", "deconv_course", lambda: restoration.richardson_lucy(
-            blurred, psf, num_iter=NUM_ITER), reference_rl),
-        ("wiener", "skimage", lambda: skr.wiener(blurred, psf, 0.01), reference_wiener),
-        ("wiener", "deconv_course", lambda: restoration.wiener(
-            blurred, psf, 0.01, reg=restoration.laplacian_kernel(), clip=True), reference_wiener),
+    cases = [  # (operation, implementation, fn, reference, device)
+        (
+            f"richardson_lucy ({NUM_ITER} it.)",
+            "skimage",
+            lambda: skr.richardson_lucy(blurred, psf, num_iter=NUM_ITER),
+            reference_rl,
+            "cpu",
+        ),
+        (
+            f"richardson_lucy ({NUM_ITER} it.)",
+            "deconv_course",
+            lambda: restoration.richardson_lucy(blurred, psf, num_iter=NUM_ITER),
+            reference_rl,
+            "cpu",
+        ),
+        ("wiener", "skimage", lambda: skr.wiener(blurred, psf, 0.01), reference_wiener, "cpu"),
+        (
+            "wiener",
+            "deconv_course",
+            lambda: restoration.wiener(blurred, psf, 0.01, reg=restoration.laplacian_kernel(), clip=True),
+            reference_wiener,
+            "cpu",
+        ),
     ]
 
     # NumPy cases first, interleaved, before torch is even imported (its thread pool keeps
@@ -107,7 +120,7 @@ def main(argv=None) -> int:
         # one untimed warm-up call each (imports, FFT plans, CUDA context), keeping the result;
         # an optional (torch) case that fails, e.g. a function torch_ops lacks, becomes an n/a row
         for case in list(block):
-            operation, implementation, fn, reference = case
+            operation, implementation, fn, reference, _ = case
             try:
                 differences[operation, implementation] = float(np.max(np.abs(np.asarray(fn()) - reference)))
             except Exception as error:
@@ -115,47 +128,64 @@ def main(argv=None) -> int:
                     raise
                 block.remove(case)
                 unavailable.append((operation, implementation, f"n/a ({type(error).__name__}: {error})"))
-        for operation, implementation, _, _ in block:
+        for operation, implementation, *_ in block:
             times[operation, implementation], cpu_times[operation, implementation] = [], []
         for _ in range(block_repeats):
-            for operation, implementation, fn, _ in block:
-                cpu_start, start = time.process_time(), time.perf_counter()
-                fn()
-                times[operation, implementation].append(time.perf_counter() - start)
+            for operation, implementation, fn, _, device in block:  # one timed run each, interleaved
+                cpu_start = time.process_time()
+                times[operation, implementation].append(best_time(fn, repeat=1, warmup=0, device=device))
                 cpu_times[operation, implementation].append(time.process_time() - cpu_start)
 
     measure(cases, repeats, optional=False)
-    extra, note = ([], "torch path: skipped (--no-torch)") if args.no_torch else torch_cases(
-        psf, blurred, reference_rl, reference_wiener)
+    extra, note = (
+        ([], "torch path: skipped (--no-torch)")
+        if args.no_torch
+        else torch_cases(psf, blurred, reference_rl, reference_wiener)
+    )
     measure(extra, max(1, repeats // 2), optional=True)
     cases += extra
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs; "
-          f"numpy {np.__version__}, scipy {scipy.__version__}, scikit-image {skimage.__version__}; "
-          f"{repeats} interleaved repeats")
-    print(f"problem: camera 512x512, Gaussian PSF 15x15 (sigma 2), zero-boundary blur + Poisson noise; "
-          f"RL {NUM_ITER} iterations; Wiener balance 0.01 with the Laplacian, clipped\n")
-    print("| operation | implementation | median (s) | min (s) | time / skimage (median of ratios) "
-          "| max abs diff vs skimage |")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs; "
+        f"numpy {np.__version__}, scipy {scipy.__version__}, scikit-image {skimage.__version__}; "
+        f"{repeats} interleaved repeats"
+    )
+    print(
+        f"problem: camera 512x512, Gaussian PSF 15x15 (sigma 2), zero-boundary blur + Poisson noise; "
+        f"RL {NUM_ITER} iterations; Wiener balance 0.01 with the Laplacian, clipped\n"
+    )
+    print(
+        "| operation | implementation | median (s) | min (s) | time / skimage (median of ratios) "
+        "| max abs diff vs skimage |"
+    )
     print("|---|---|---|---|---|---|")
-    for operation, implementation, _, _ in cases:
+    for operation, implementation, *_ in cases:
         ts = times[operation, implementation]
         base = times[operation, "skimage"]
         # torch blocks ran after the NumPy block: compare medians there, paired repeats here
-        ratio = (statistics.median(t / b for t, b in zip(ts, base)) if not implementation.startswith("torch")
-                 else statistics.median(ts) / statistics.median(base))
-        print(f"| {operation} | {implementation} | {statistics.median(ts):.4f} | {min(ts):.4f} | "
-              f"{ratio:.2f} | {differences[operation, implementation]:.1e} |")
+        ratio = (
+            statistics.median(t / b for t, b in zip(ts, base))
+            if not implementation.startswith("torch")
+            else statistics.median(ts) / statistics.median(base)
+        )
+        print(
+            f"| {operation} | {implementation} | {statistics.median(ts):.4f} | {min(ts):.4f} | "
+            f"{ratio:.2f} | {differences[operation, implementation]:.1e} |"
+        )
     for operation, implementation, reason in unavailable:
         print(f"| {operation} | {implementation} | {reason} | | | |")
     ours = times[f"richardson_lucy ({NUM_ITER} it.)", "deconv_course"]
     theirs = times[f"richardson_lucy ({NUM_ITER} it.)", "skimage"]
     ratio = statistics.median(t / b for t, b in zip(ours, theirs))
     key = f"richardson_lucy ({NUM_ITER} it.)"
-    cpu_ratio = statistics.median(t / b for t, b in zip(cpu_times[key, "deconv_course"], cpu_times[key, "skimage"]))
-    print(f"\nrichardson_lucy: ours / skimage = {ratio:.2f} (wall, median of paired repeats), "
-          f"{min(ours) / min(theirs):.2f} (min / min), {cpu_ratio:.2f} (process CPU time; both single-threaded); "
-          f"goal <= {GOAL}: {'met' if ratio <= GOAL else 'NOT met'}")
+    cpu_ratio = statistics.median(
+        t / b for t, b in zip(cpu_times[key, "deconv_course"], cpu_times[key, "skimage"])
+    )
+    print(
+        f"\nrichardson_lucy: ours / skimage = {ratio:.2f} (wall, median of paired repeats), "
+        f"{min(ours) / min(theirs):.2f} (min / min), {cpu_ratio:.2f} (process CPU time; both single-threaded); "
+        f"goal <= {GOAL}: {'met' if ratio <= GOAL else 'NOT met'}"
+    )
     if note:
         print(note)
     return 0

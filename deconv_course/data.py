@@ -305,3 +305,43 @@ def source_example() -> tuple[np.ndarray, np.ndarray]:
 
 # pytest collects any imported function named ``test_*``; this one is data, not a test.
 test_pattern.__test__ = False
+
+
+def shifted_copies(images, labels) -> tuple[np.ndarray, np.ndarray]:
+    """Data augmentation: the nine one-pixel shifts (including no shift) of every image.
+
+    A handwritten 3 shifted by one pixel is still a 3, so each image comes back nine
+    times: ``shifted[k N + n, :, i, j] = images[n, :, i + dy, j + dx]`` for every
+    ``dy, dx`` in {-1, 0, +1}, with zeros where ``i + dy`` or ``j + dx`` leaves the image.
+
+    Parameters
+    ----------
+    images : (N, C, H, W) array_like
+        A batch of images (the digits as ``images[:, None]``).
+    labels : (N,) array_like
+        One label per image.
+
+    Returns
+    -------
+    shifted : (9 N, C, H, W) ndarray
+        Shift ``(dy, dx)`` number ``3 (dy + 1) + (dx + 1)`` is block ``[k N : (k + 1) N]``,
+        so the unshifted copy is block 4, in the middle.
+    labels : (9 N,) ndarray
+        ``labels`` repeated nine times in the same order.
+
+    Taught in notebooks/05_trends_and_challenges.ipynb and notebooks/06_faq.ipynb.
+    """
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.ndim != 4:
+        raise ValueError(f"images of shape {images.shape} must be (N, C, H, W)")
+    if labels.shape != images.shape[:1]:
+        raise ValueError(f"labels of shape {labels.shape} must be ({images.shape[0]},), one label per image")
+    padded = np.pad(images, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    h, w = images.shape[-2:]
+    shifted = [
+        padded[..., 1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w] for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+    ]
+    return np.concatenate(shifted), np.tile(labels, 9)
+
+
+__all__.append("shifted_copies")

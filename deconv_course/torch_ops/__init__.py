@@ -1,0 +1,46 @@
+"""PyTorch side of the course, one job per module, in the order the notebooks use them:
+
+* :mod:`~deconv_course.torch_ops.devices`: :func:`pick_device` (CUDA -> Apple MPS -> CPU,
+  overridable with the ``DECONV_DEVICE`` environment variable) and :func:`to_tensor`;
+* :mod:`~deconv_course.torch_ops.models`: the small models the notebooks train
+  (:class:`SourceDocCNN`, three upsamplers with the same shapes, :class:`ConvAutoencoder`)
+  and :func:`bilinear_kernel` (FCN's initialisation);
+* :mod:`~deconv_course.torch_ops.training`: the seeded training loop :func:`train`;
+* :mod:`~deconv_course.torch_ops.filters`: image restoration on tensors with the names and
+  results of :mod:`deconv_course.restoration` (:func:`psf2otf`, :func:`inverse_filter`,
+  :func:`wiener`, :func:`tikhonov`, :func:`richardson_lucy`).
+
+The learned counterpart (``RestorationNet``, ``compare_restoration``) lives above this
+package, in :mod:`deconv_course.learned_restoration`; the timer in
+:mod:`deconv_course.timing`. Every function runs unchanged on CPU, CUDA or MPS.
+"""
+
+from deconv_course.torch_ops.devices import DEVICE_ENV, pick_device, to_tensor
+from deconv_course.torch_ops.filters import inverse_filter, psf2otf, richardson_lucy, tikhonov, wiener
+from deconv_course.torch_ops.models import (
+    ConvAutoencoder,
+    PixelShuffleUpsampler,
+    ResizeConvUpsampler,
+    SourceDocCNN,
+    TransposedConvUpsampler,
+    bilinear_kernel,
+)
+from deconv_course.torch_ops.training import train
+
+__all__ = [
+    "DEVICE_ENV",
+    "pick_device",
+    "to_tensor",
+    "SourceDocCNN",
+    "TransposedConvUpsampler",
+    "ResizeConvUpsampler",
+    "PixelShuffleUpsampler",
+    "ConvAutoencoder",
+    "bilinear_kernel",
+    "train",
+    "psf2otf",
+    "inverse_filter",
+    "wiener",
+    "tikhonov",
+    "richardson_lucy",
+]
