@@ -4,11 +4,20 @@
 column per question id) and ``DIR/<name>.json`` every case's result and message. ``validate`` runs
 one notebook on the public cases and prints what the grader would award.
 
-Limits, honestly: this isolates and time-limits student code; it is **not a sandbox** (student
-code runs with your user's rights). The grader checks *results*, not methods. The hidden seed
-defaults to a fresh random value per run (``secret`` or ``DECONV_GRADER_SECRET`` reproduces a
-run); a student who knows the seed and the (open) case generators knows the hidden inputs. The
-quiz (ex06) has one fixed set of items, so its public check gives the answers away.
+Limits, honestly
+----------------
+This isolates and time-limits student code; it is **not a sandbox**. Student code runs with your
+user's rights: it can read and write your files, open network connections, start processes
+that leave the process group (``setsid``), kill other processes of yours (a submission that kills
+its grading worker turns that batch's pending rows into "grader error", exit code 2), or use
+more memory where ``RLIMIT_AS`` is unavailable (it is a no-op on macOS). For an
+untrusted class, run the grader inside a container or VM without network and with only the
+submissions mounted. The grader checks *results*, not methods: a function that calls
+``torch.nn.functional.conv_transpose2d`` (or ``deconv_course.numpy_ops``) gets the marks; read
+code where that matters. The hidden seed defaults to a fresh random value per run (set
+``--secret`` or ``DECONV_GRADER_SECRET`` to reproduce a run); a student who knows the seed and
+the (open) case generators knows the hidden inputs. The quiz (ex06) has one fixed set of
+items, so its public check gives the answers away to anyone who tries every letter.
 """
 
 from __future__ import annotations
