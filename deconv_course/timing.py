@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from deconv_course._checks import check_int
+
 __all__ = ["best_time", "one_thread"]
 
 
@@ -94,10 +96,8 @@ def best_time(fn: Callable[[], Any], repeat: int = 3, warmup: int = 1, device: A
 
     Taught in notebooks/04_code_examples.ipynb and notebooks/05_trends_and_challenges.ipynb.
     """
-    if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
-        raise ValueError(f"repeat={repeat!r} must be an int >= 1")
-    if not isinstance(warmup, int) or isinstance(warmup, bool) or warmup < 0:
-        raise ValueError(f"warmup={warmup!r} must be an int >= 0")
+    repeat = check_int(repeat, "repeat", minimum=1)
+    warmup = check_int(warmup, "warmup", minimum=0)
     if not callable(fn):
         raise TypeError(f"fn={fn!r} must be callable with no arguments")
     sync = _synchronizer(device) or (lambda: None)

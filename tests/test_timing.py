@@ -63,7 +63,7 @@ def test_best_time_calls_warmup_plus_repeat_times_and_returns_the_minimum(fake_c
 def test_best_time_rejects_bad_arguments():
     with pytest.raises(ValueError, match="warmup=-1"):
         best_time(lambda: None, warmup=-1)
-    with pytest.raises(ValueError, match="repeat=True"):
+    with pytest.raises(TypeError, match="repeat=True"):
         best_time(lambda: None, repeat=True)
     with pytest.raises(TypeError, match="callable"):
         best_time(42)
