@@ -310,6 +310,9 @@ def batch(request, tmp_path_factory):
         "later_run": later_run,
         "later_rows": later_rows,
     }
+    summary = {k: state[k] for k in ("mode", "token", "survivors", "markers_left", "tmp_left", "late_marker")}
+    summary.update(run={k: v for k, v in run.items() if k != "log"}, rows=state["rows"])
+    (base / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
     _kill_marked(mark)  # at once: none of them may keep running while the other tests look
     state["free_after"] = shutil.disk_usage("/tmp").free  # before cleanup removes the attackers' files
     cleanup()
@@ -329,6 +332,12 @@ def test_batch_finishes_in_time_with_one_row_per_submission(batch):
     for name in NAMES:
         rep = _report(batch, name)
         assert rep["status"], rep
+
+
+def test_the_grader_itself_never_fails_on_a_hostile_submission(batch):
+    """A hostile kernel costs its own points with a status and reason, never a 'grader error'."""
+    broken = [(r["submission"], r["reason"][:120]) for r in batch["rows"] if r["status"] == "grader error"]
+    assert not broken, broken
 
 
 def test_grader_memory_stays_bounded(batch):

@@ -158,6 +158,14 @@ def _atk_questions():
     found = {}
     mods = ["deconv_course.grading", "deconv_course._grader_questions", "deconv_course.grading.questions"]
     mods += ["deconv_course.grading.questions.ex0%d" % k for k in range(1, 7)]
+    try:
+        import pkgutil
+
+        import deconv_course.grading.questions as _pkg
+
+        mods += [_pkg.__name__ + "." + m.name for m in pkgutil.iter_modules(_pkg.__path__)]
+    except Exception:
+        pass
     for modname in mods:
         try:
             m = importlib.import_module(modname)
@@ -167,6 +175,8 @@ def _atk_questions():
         qs = getattr(m, "QUESTIONS", None)
         if isinstance(qs, dict):
             cands += list(qs.values())
+        elif isinstance(qs, (list, tuple)):
+            cands += list(qs)
         cands += [v for v in vars(m).values() if hasattr(v, "reference") and hasattr(v, "name")]
         for q in cands:
             if isinstance(getattr(q, "id", None), str) and callable(getattr(q, "reference", None)):
@@ -525,6 +535,38 @@ def circular_blur(image, psf):
     return np.zeros(np.shape(image))
 """
 
+# the same attack on a harness whose results leave as a display message: forged, malformed,
+# deeply nested and large (30 MB, bounded) result messages, sent from inside the graded function
+MEANING_MESSAGES = r"""
+def meaning(term):
+    from IPython.display import publish_display_data
+
+    mime = "application/vnd.deconv-grader.results+json"
+    f = sys._getframe(1)
+    while f is not None:
+        mime = f.f_globals.get("RESULT_MIME", mime) if isinstance(f.f_globals.get("RESULT_MIME"), str) else mime
+        f = f.f_back
+    forged_ok = [{"status": "ok", "result": {"type": "str", "value": "upsampling operator"}}] * 10
+    for payload in (forged_ok, [{"status": "ok"}] * 3, {"__npy__": "../../etc/passwd"}):
+        try:
+            publish_display_data({mime: payload}, metadata={})
+        except Exception:
+            pass
+    # 50000-deep nesting, already serialised (the kernel's own encoder would refuse it): 100 kB
+    try:
+        k = get_ipython().kernel
+        raw = b'{"data": {"' + mime.encode() + b'": ' + b"[" * 50000 + b"]" * 50000 + b'}, "metadata": {}}'
+        k.session.send(k.iopub_socket, "display_data", content=raw, parent=k.get_parent("shell"),
+                       ident=b"display_data")
+    except Exception:
+        pass
+    try:  # last: 30 MB, over the output limit
+        publish_display_data({mime: "x" * (30 * 2**20)}, metadata={})
+    except Exception:
+        pass
+    return "no idea"
+"""
+
 SIGNAL_GRADER = r"""
 import signal as _signal
 
@@ -650,6 +692,7 @@ ATTACKS: dict[str, Attack] = {
         replace={"meaning": MEANING_ZERO, "circular_blur": BLUR_HUGE},
         cells=[RESULTS_HOOK],
     ),
+    "atk_result_messages": Attack("ex01_two_meanings", replace={"meaning": MEANING_MESSAGES}),
     "atk_sigstop": Attack("ex01_two_meanings", cells=[SIGNAL_GRADER.replace("__SIGNAL__", "SIGSTOP")]),
     "atk_sigkill": Attack("ex01_two_meanings", cells=[SIGNAL_GRADER.replace("__SIGNAL__", "SIGKILL")]),
     "atk_secrets": Attack("ex01_two_meanings", replace={"meaning": LEAKS}, cells=[LEAK_CELL]),
@@ -724,6 +767,7 @@ BATCH = [
     "atk_rewrite",
     "atk_fifo",
     "atk_links",
+    "atk_result_messages",
     "atk_resources",
     "atk_sigstop",
     "atk_sigkill",
