@@ -349,10 +349,30 @@ def _cmd_grade(args: argparse.Namespace) -> int:
                 flush=True,
             )
 
+    secret = args.secret
+    if args.secret_file:
+        try:
+            secret = Path(args.secret_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            print(f"deconv-course grade: --secret-file={args.secret_file}: {exc.strerror}", file=sys.stderr)
+            return 2
+    if args.no_sandbox:
+        print(
+            "deconv-course grade: --no-sandbox: student code runs UNJAILED, with your rights", file=sys.stderr
+        )
     try:
         reports = grading.grade(
-            args.paths, args.out, args.jobs, secret=args.secret, progress=show, **_limit_options(args)
+            args.paths,
+            args.out,
+            args.jobs,
+            secret=secret,
+            progress=show,
+            sandbox=not args.no_sandbox,
+            **_limit_options(args),
         )
+    except grading.JailUnavailable as exc:
+        print(f"deconv-course grade: refusing to run student code without a jail: {exc}", file=sys.stderr)
+        return 2
     except Exception as exc:
         print(f"deconv-course grade: the grader failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
@@ -419,7 +439,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--secret",
         default=None,
-        help="seed of the hidden cases (default: $DECONV_GRADER_SECRET or a fresh random one)",
+        help="seed of the hidden cases (default: $DECONV_GRADER_SECRET or a fresh random one); "
+        "other users of this machine can read a command line: prefer --secret-file",
+    )
+    p.add_argument("--secret-file", metavar="FILE", help="read the seed of the hidden cases from FILE")
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run student code without the bubblewrap jail (recorded in every report); only for "
+        "trusted notebooks or where no jail can be made",
     )
     p.add_argument("-q", "--quiet", action="store_true")
     _add_limit_args(p)

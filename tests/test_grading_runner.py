@@ -18,7 +18,7 @@ import pytest
 
 from deconv_course.grading import kernel_side, runner
 from deconv_course.grading.compare import judge_case
-from deconv_course.grading.exchange import harness_cell, read_results, write_spec
+from deconv_course.grading.exchange import decode_results, harness_cell
 from deconv_course.grading.kernel import CellRun, Limits
 from deconv_course.grading.kernel_side import harness
 from deconv_course.grading.questions import QUESTIONS, expected_for
@@ -45,34 +45,41 @@ def test_boot_sets_the_memory_limit_and_no_core_files():
     assert out.split() == [str(3 * 2**30), "0"]
 
 
-def _harness_round_trip(tmp_path, qid, user_ns):
+@pytest.fixture
+def published(monkeypatch):
+    """What the harness publishes (in a kernel: one display message of the results type)."""
+    sent = []
+    monkeypatch.setattr("IPython.display.publish_display_data", lambda data, metadata=None: sent.append(data))
+    return sent
+
+
+def _harness_round_trip(tmp_path, qid, user_ns, published):
     q = QUESTIONS[qid]
     cases = q.public()
-    spec = write_spec(tmp_path, q.name, cases, call_timeout=10)
     user_ns.setdefault("__builtins__", builtins)
-    exec(harness_cell(str(spec)), user_ns)  # what the kernel does with the harness cell
-    return q, cases, read_results(tmp_path, len(cases))
+    exec(harness_cell(q.name, cases, call_timeout=10), user_ns)  # what the kernel does with the harness cell
+    (data,) = published[-1:]
+    return q, cases, decode_results(data[harness.RESULT_MIME], len(cases))
 
 
-def test_the_harness_runs_apart_from_names_the_student_shadows(tmp_path):
+def test_the_harness_runs_apart_from_names_the_student_shadows(tmp_path, published):
     q = QUESTIONS["ex03.conv_transpose2d"]
     ns = {"conv_transpose2d": q.reference, "isinstance": None, "len": None, "np": None, "json": None}
-    q, cases, raw = _harness_round_trip(tmp_path, "ex03.conv_transpose2d", ns)
+    q, cases, raw = _harness_round_trip(tmp_path, "ex03.conv_transpose2d", ns, published)
     assert all(judge_case(q, c, r, expected_for(q, c)).passed for c, r in zip(cases, raw))
     assert not {"plain", "run", "decode", "__dc_ns", "__dc_b"} & set(ns)
 
 
-def test_the_harness_reports_stubs_errors_and_missing_functions(tmp_path):
+def test_the_harness_reports_stubs_errors_and_missing_functions(tmp_path, published):
     def avg_pool2d(x, kernel_size):
         if kernel_size == 3:
             raise NotImplementedError
         raise SystemExit("bye")
 
-    _, _, raw = _harness_round_trip(tmp_path, "ex04.avg_pool2d", {"avg_pool2d": avg_pool2d})
+    _, _, raw = _harness_round_trip(tmp_path, "ex04.avg_pool2d", {"avg_pool2d": avg_pool2d}, published)
     assert [r["status"] for r in raw] == ["error", "error", "not attempted"]
     assert raw[0]["message"] == "SystemExit: bye"
-    (tmp_path / "second").mkdir()
-    _, _, raw = _harness_round_trip(tmp_path / "second", "ex04.conv2d", {})
+    _, _, raw = _harness_round_trip(tmp_path, "ex04.conv2d", {}, published)
     assert {r["status"] for r in raw} == {"missing"}
 
 
@@ -85,7 +92,10 @@ def test_plain_is_the_harness_function():
 def test_no_question_is_special_cased_by_its_id():
     """The quiz's answer key and hints are fields (Question.answers, Case.hint), not ``if q.id == ...``."""
     for path in PACKAGE.rglob("*.py"):
-        assert not re.search(r"\bid\s*(==|!=|in\b)", path.read_text(encoding="utf-8")), path.name
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(
+            r"\b(q|question|self)\.id\s*(==|!=|in\b)|['\"]ex0\d\.\w+['\"]\s*(==|in\b)", text
+        ), path.name
     quiz = QUESTIONS["ex06.quiz"]
     assert all(c.hint and c.select in quiz.answers for c in quiz.public())
     assert quiz.reference() == dict(quiz.answers)
@@ -95,14 +105,15 @@ def test_no_question_is_special_cased_by_its_id():
 # the runner's one restart policy, with a stand-in kernel
 # =============================================================================================
 class FakeKernel:
-    """Runs cells with exec in one namespace; a cell with KILL, or a call that sets _kill, ends it."""
+    """Runs cells with exec in one namespace; a cell with KILL, or a call that sets DOOMED['now'], ends it."""
 
     started = 0
 
-    def __init__(self, cwd, limits):
+    def __init__(self, cwd, limits, sandbox=None):
         FakeKernel.started += 1
         self.ns = {"__builtins__": builtins}
         self._alive = True
+        self.sent = []
 
     def alive(self):
         return self._alive
@@ -116,22 +127,33 @@ class FakeKernel:
         if "KILL" in code:
             self._alive = False
             return CellRun("died", "the kernel died (os._exit, a crash, or out of memory)")
+        import IPython.display
+
+        self.sent.clear()
+        saved = IPython.display.publish_display_data
+        IPython.display.publish_display_data = lambda data, metadata=None: self.sent.append(data)
         try:
             exec(code, self.ns)
         except Exception as exc:
             return CellRun("error", f"{type(exc).__name__}: {exc}")
-        if self.ns.pop("_kill", False):
+        finally:
+            IPython.display.publish_display_data = saved
+        if self.ns.get("DOOMED", {}).pop("now", False):
             self._alive = False
             return CellRun("died", "the kernel died (os._exit, a crash, or out of memory)")
-        return CellRun("ok")
+        return CellRun("ok", results=[d[harness.RESULT_MIME] for d in self.sent])
 
 
 SAME = (
-    "import numpy as np\nfrom scipy.signal import correlate2d\n"
+    "import numpy as np\n"
     "def same_correlation(image, kernel):\n"
-    "    return correlate2d(np.asarray(image, float), np.asarray(kernel, float), mode='same')\n"
+    "    image, kernel = np.asarray(image, float), np.asarray(kernel, float)\n"
+    "    kh, kw = kernel.shape\n"
+    "    padded = np.pad(image, ((kh // 2, (kh - 1) // 2), (kw // 2, (kw - 1) // 2)))\n"
+    "    windows = np.lib.stride_tricks.sliding_window_view(padded, kernel.shape)\n"
+    "    return np.einsum('ijkl,kl->ij', windows, kernel)\n"
 )
-DYING_CONV = "def conv2d(*args, **kwargs):\n    globals()['_kill'] = True\n    return 0\n"
+DYING_CONV = "DOOMED = {}\ndef conv2d(*args, **kwargs):\n    DOOMED['now'] = True\n    return 0\n"
 
 
 @pytest.fixture

@@ -20,34 +20,62 @@ plain-data boundary), ``runner`` (one submission), ``batch`` (a class and its re
 
 from __future__ import annotations
 
-from .batch import grade, secret_seed, validate, write_reports
-from .compare import judge_case, score_question
-from .feedback import check, format_report, format_submission, run_public
-from .generate import build_exercises, exercise_notebook, stub_source
-from .kernel import Limits
-from .model import (
-    GRADER_VERSION,
-    STATUS_ERRORS,
-    STATUS_GRADED,
-    STATUS_GRADER_ERROR,
-    STATUS_INVALID,
-    STATUS_NOT_ATTEMPTED,
-    STATUS_TIMEOUT,
-    Case,
-    MatrixOp,
-    Question,
-    Variant,
-)
-from .questions import (
-    EXERCISES,
-    QUESTIONS,
-    expected_for,
-    hidden_cases,
-    max_score,
-    questions_for,
-    variant_output,
-)
-from .runner import detect_exercise, run_submission
+import importlib
+
+# Names are imported on first use (PEP 562), so that ``from deconv_course.grading import check``
+# works where the answer key (``questions``) is absent: in the grader's jail and in the student
+# edition. Each name maps to the module that defines it.
+_WHERE = {
+    "grade": "batch",
+    "secret_seed": "batch",
+    "validate": "batch",
+    "write_reports": "batch",
+    "judge_case": "compare",
+    "score_question": "compare",
+    "check": "feedback",
+    "format_report": "feedback",
+    "format_submission": "feedback",
+    "run_public": "feedback",
+    "build_exercises": "generate",
+    "exercise_notebook": "generate",
+    "stub_source": "generate",
+    "JailUnavailable": "jail",
+    "Limits": "kernel",
+    "Sandbox": "kernel",
+    "GRADER_VERSION": "model",
+    "STATUS_ERRORS": "model",
+    "STATUS_GRADED": "model",
+    "STATUS_GRADER_ERROR": "model",
+    "STATUS_INVALID": "model",
+    "STATUS_NOT_ATTEMPTED": "model",
+    "STATUS_TIMEOUT": "model",
+    "Case": "model",
+    "MatrixOp": "model",
+    "Question": "model",
+    "Variant": "model",
+    "EXERCISES": "questions",
+    "QUESTIONS": "questions",
+    "expected_for": "questions",
+    "hidden_cases": "questions",
+    "max_score": "questions",
+    "questions_for": "questions",
+    "variant_output": "questions",
+    "detect_exercise": "runner",
+    "run_submission": "runner",
+}
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "check",
@@ -73,6 +101,8 @@ __all__ = [
     "secret_seed",
     "write_reports",
     "Limits",
+    "Sandbox",
+    "JailUnavailable",
     "Case",
     "MatrixOp",
     "Question",

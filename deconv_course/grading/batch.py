@@ -4,20 +4,12 @@
 column per question id) and ``DIR/<name>.json`` every case's result and message. ``validate`` runs
 one notebook on the public cases and prints what the grader would award.
 
-Limits, honestly
-----------------
-This isolates and time-limits student code; it is **not a sandbox**. Student code runs with your
-user's rights: it can read and write your files, open network connections, start processes
-that leave the process group (``setsid``), kill other processes of yours (a submission that kills
-its grading worker turns that batch's pending rows into "grader error", exit code 2), or use
-more memory where ``RLIMIT_AS`` is unavailable (it is a no-op on macOS). For an
-untrusted class, run the grader inside a container or VM without network and with only the
-submissions mounted. The grader checks *results*, not methods: a function that calls
-``torch.nn.functional.conv_transpose2d`` (or ``deconv_course.numpy_ops``) gets the marks; read
-code where that matters. The hidden seed defaults to a fresh random value per run (set
-``--secret`` or ``DECONV_GRADER_SECRET`` to reproduce a run); a student who knows the seed and
-the (open) case generators knows the hidden inputs. The quiz (ex06) has one fixed set of
-items, so its public check gives the answers away to anyone who tries every letter.
+Each kernel runs in a jail (:mod:`.jail`; the README's "Limits" section says what it holds and what
+it does not); where no jail can be made, :func:`grade` refuses (:class:`~.jail.JailUnavailable`)
+unless ``sandbox=False`` (``--no-sandbox``), which every report then records. The grader checks
+*results* on hidden inputs, and *methods* only statically (:mod:`.methods`). The hidden seed
+defaults to a fresh random value per run (``--secret``, ``--secret-file`` or
+``$DECONV_GRADER_SECRET`` reproduce a run); no kernel ever sees it.
 """
 
 from __future__ import annotations
@@ -27,6 +19,8 @@ import json
 import os
 import re
 import secrets
+import shutil
+import tempfile
 import traceback
 import zlib
 from collections.abc import Callable, Iterable
@@ -35,8 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from . import jail
 from .feedback import format_submission
-from .kernel import Limits
+from .kernel import Limits, Sandbox
 from .model import grader_error
 from .questions import QUESTIONS
 from .runner import run_submission
@@ -63,8 +58,10 @@ def _safe_run(path: Path, **kwargs: Any) -> dict:
 
 
 def _worker(args: tuple) -> dict:
-    path, seed, limits, exercise = args
-    return _safe_run(Path(path), public=False, seed=seed, limits=limits, exercise=exercise)
+    path, seed, limits, exercise, sandbox = args
+    report = _safe_run(Path(path), public=False, seed=seed, limits=limits, exercise=exercise, sandbox=sandbox)
+    report["sandbox"] = "bubblewrap jail" if sandbox.jailed else "none (--no-sandbox)"
+    return report
 
 
 def validate(
@@ -107,42 +104,71 @@ def grade(
     memory_mb: int | None = None,
     output_limit: int | None = None,
     progress: Callable[[dict], Any] | None = None,
+    sandbox: bool = True,
 ) -> list[dict]:
     """Grade notebooks (files, or folders of ``*.ipynb``) into ``out_dir``; return the reports.
 
     Writes ``out_dir/grades.csv`` and one ``out_dir/<name>.json`` per submission. Each
-    submission runs in its own fresh kernel; ``jobs`` submissions run at once. A submission
-    that breaks anything gets its row with a status and reason; the batch always finishes.
+    submission runs in its own fresh kernel, jailed (``sandbox=True``; where no jail can be made
+    this raises :class:`~.jail.JailUnavailable` saying why); ``jobs`` submissions run at once. A
+    submission that breaks anything gets its row with a status and reason; the batch always
+    finishes.
     """
+    if sandbox and (problem := jail.jail_problem()):
+        raise jail.JailUnavailable(problem)
     paths = _expand(paths)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     seed = secret_seed(secret)
     limits = Limits.from_options(cell_timeout, timeout, call_timeout, memory_mb, output_limit)
-    tasks = [(str(p), seed, limits, exercise) for p in paths]
+    private = Path(tempfile.mkdtemp(prefix="deconv-grader-"))  # 0700: no kernel reaches it
+    try:
+        package_root = jail.copy_student_package(private / "package") if sandbox else None
+        # one unprivileged uid per submission (used when the grader runs as root)
+        tasks = [
+            (str(p), seed, limits, exercise, Sandbox(package_root, jail.FIRST_JAIL_UID + i % 1000))
+            for i, p in enumerate(paths)
+        ]
+        reports = _run_all(tasks, jobs, progress)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+    write_reports(reports, out_dir)
+    return reports
+
+
+def _run_all(tasks: list[tuple], jobs: int, progress: Callable[[dict], Any] | None) -> list[dict]:
+    """Every task's report, ``jobs`` at a time; a task whose worker died is re-run once in a new pool."""
     reports: list[dict | None] = [None] * len(tasks)
     if jobs <= 1 or len(tasks) <= 1:
         for i, t in enumerate(tasks):
             reports[i] = _worker(t)
             if progress:
                 progress(reports[i])
-    else:
-        import concurrent.futures as cf
-        import multiprocessing as mp
+        return reports
+    import concurrent.futures as cf
+    import multiprocessing as mp
 
+    todo, tries = list(range(len(tasks))), 0
+    while todo and tries < 2:
+        tries, failed = tries + 1, []
         with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
-            futures = {pool.submit(_worker, t): i for i, t in enumerate(tasks)}
+            futures = {pool.submit(_worker, tasks[i]): i for i in todo}
             for fut in cf.as_completed(futures):
                 i = futures[fut]
                 try:
                     reports[i] = fut.result()
-                except Exception as exc:  # a worker process died: that is the grader's fault
+                except Exception as exc:  # a worker process died: retry it, then blame the grader
+                    failed.append(i)
                     reports[i] = grader_error(
                         tasks[i][0], Path(tasks[i][0]).name, f"worker failed: {type(exc).__name__}: {exc}"
                     )
+                    continue
                 if progress:
                     progress(reports[i])
-    write_reports(reports, out_dir)
+        todo = failed
+    for i in todo:
+        if progress:
+            progress(reports[i])
     return reports
 
 

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 
 from .model import Case, CaseResult, Question
-from .questions import variant_output
 
 
 def _norm_choice(s: str) -> str:
@@ -111,6 +110,8 @@ def hint_for(q: Question, case: Case, got: dict, expected: Any) -> str:
     """The hint for a failed case: the case's own, else the first known mistake the answer matches."""
     if case.hint:
         return case.hint
+    from .questions import variant_output  # the answer key: grader side only
+
     for v in q.variants:
         try:
             vv = variant_output(q, v, case)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from .compare import judge_case, score_question
 from .kernel_side.harness import plain
 from .model import Case, QuestionReport
-from .questions import QUESTIONS, expected_for
 
 
 def _caller_namespace(depth: int = 2) -> dict:
@@ -44,6 +43,8 @@ def _call_here(fn: Callable, case: Case) -> dict:
 
 def run_public(question_id: str, fn: Callable | None = None, namespace: dict | None = None) -> dict:
     """Run the public cases of one question in this process; return the question report (no printing)."""
+    from .questions import QUESTIONS, expected_for
+
     if question_id not in QUESTIONS:
         known = ", ".join(QUESTIONS)
         raise ValueError(f"question_id={question_id!r} is not a known question; known ids: {known}")

@@ -1,25 +1,33 @@
 """Run code in a fresh, limited Jupyter kernel: :class:`Kernel`, its :class:`Limits`, a :class:`CellRun`.
 
 The kernel is ``sys.executable`` running ``kernel_side/boot.py`` (not a kernel manager) so that we
-control its limits: its own session and process group (killed as a whole with SIGKILL on a
-time-out), ``RLIMIT_AS`` set before ipykernel starts, one thread per math library, a private
-working folder. :meth:`Kernel._launch` is the one place that starts the process.
+control its limits: resource limits set before ipykernel starts (address space, file size, open
+files, processes, CPU time), one thread per math library, its own session (killed as a whole with
+SIGKILL on a time-out). With a :class:`Sandbox` that has a student-side package, the kernel runs
+in a bubblewrap jail (:mod:`.jail`) and its channels cross the namespaces with jupyter_client's
+``ipc`` transport; without one (``--no-sandbox``, or ``validate`` of a learner's own notebook) it
+runs as this user on loopback TCP with a scrubbed environment. Either way every message the
+client accepts is bounded in size, and results come back as one message
+(:data:`~.kernel_side.harness.RESULT_MIME`), never as a file. :meth:`Kernel._launch` is the one
+place that starts the process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from . import kernel_side
+from . import jail, kernel_side
+from .kernel_side.harness import RESULT_MIME
 
 THREAD_VARS = (
     "OMP_NUM_THREADS",
@@ -43,6 +51,11 @@ class Limits:
     memory_limit: int = 4 * 2**30
     startup_timeout: float = 60.0
     max_restarts: int = 3
+    file_size_limit: int = 128 * 2**20  # RLIMIT_FSIZE: the largest file a kernel may write
+    open_files: int = 512  # RLIMIT_NOFILE
+    processes: int = 256  # RLIMIT_NPROC (jailed as root only: each kernel has a uid of its own)
+    scratch_bytes: int = 512 * 2**20  # the jail's /tmp
+    message_limit: int = 64 * 2**20  # the largest message the client accepts from a kernel
 
     @classmethod
     def from_options(
@@ -70,12 +83,31 @@ class Limits:
 
 @dataclass
 class CellRun:
-    """How one execution ended: ``status`` is ok | error | timeout | died | output."""
+    """How one execution ended: ``status`` is ok | error | timeout | died | output.
+
+    ``results`` holds the payloads of the harness's results messages sent during this execution.
+    """
 
     status: str
     message: str = ""
     output_bytes: int = 0
     seconds: float = 0.0
+    results: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """How a kernel is confined: jailed with the student-side package in ``package_root``, or not.
+
+    ``uid`` is the unprivileged uid of a jailed kernel when the grader runs as root.
+    """
+
+    package_root: Path | None = None
+    uid: int | None = None
+
+    @property
+    def jailed(self) -> bool:
+        return self.package_root is not None
 
 
 class KernelDied(Exception):
@@ -89,9 +121,24 @@ def package_root() -> str:
     return str(Path(deconv_course.__file__).resolve().parents[1])
 
 
+# never handed to a kernel, even an unjailed one
+PRIVATE_ENV = ("DECONV_GRADER_SECRET", "JPY_PARENT_PID", "JPY_SESSION_NAME", "JUPYTER_TOKEN")
+
+
+def limit_environment(limits: Limits, *, processes: bool) -> dict[str, str]:
+    """The variables ``kernel_side/boot.py`` reads its resource limits from (0: no limit)."""
+    return {
+        "DECONV_GRADER_MEMORY_BYTES": str(int(limits.memory_limit or 0)),
+        "DECONV_GRADER_FSIZE_BYTES": str(int(limits.file_size_limit or 0)),
+        "DECONV_GRADER_NOFILE": str(int(limits.open_files or 0)),
+        "DECONV_GRADER_NPROC": str(int(limits.processes or 0) if processes else 0),
+        "DECONV_GRADER_CPU_SECONDS": str(int(limits.notebook_timeout + limits.startup_timeout)),
+    }
+
+
 def kernel_environment(limits: Limits, extra_env: dict | None = None) -> dict[str, str]:
-    """The kernel's environment: ours, one thread per math library, the grader's flags and limits."""
-    env = dict(os.environ)
+    """An unjailed kernel's environment: ours without secrets, one thread per library, the limits."""
+    env = {k: v for k, v in os.environ.items() if k not in PRIVATE_ENV}
     for var in THREAD_VARS:
         env[var] = "1"
     env["PYTHONPATH"] = os.pathsep.join([package_root()] + [p for p in [env.get("PYTHONPATH")] if p])
@@ -100,27 +147,39 @@ def kernel_environment(limits: Limits, extra_env: dict | None = None) -> dict[st
             "MPLBACKEND": "Agg",
             "PYTHONHASHSEED": "0",
             "DECONV_COURSE_GRADER": "1",
-            "DECONV_GRADER_MEMORY_BYTES": str(int(limits.memory_limit or 0)),
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-            "JPY_PARENT_PID": str(os.getpid()),
         }
     )
+    env.update(limit_environment(limits, processes=False))
     env.update(extra_env or {})
     return env
 
 
 class Kernel:
-    """A fresh ipykernel in its own process group, in folder ``cwd``."""
+    """A fresh ipykernel in its own session, working in folder ``cwd``; jailed when ``sandbox`` says so."""
 
-    def __init__(self, cwd: Path, limits: Limits, extra_env: dict | None = None) -> None:
+    def __init__(
+        self, cwd: Path, limits: Limits, sandbox: Sandbox | None = None, extra_env: dict | None = None
+    ) -> None:
+        import zmq
         from jupyter_client import BlockingKernelClient
 
         self.limits = limits
-        self.conn_file = self._write_connection_file(Path(cwd).parent)
-        self.log = open(Path(cwd).parent / "kernel.log", "ab")  # noqa: SIM115 (closed by kill)
-        self.proc = self._launch(Path(cwd), kernel_environment(limits, extra_env), self.log)
-        self.client = BlockingKernelClient()
-        self.client.load_connection_file(self.conn_file)
+        self.sandbox = sandbox or Sandbox()
+        folder = Path(cwd).parent
+        self.log = open(folder / "kernel.log", "ab")  # noqa: SIM115 (closed by kill)
+        if self.sandbox.jailed:
+            client_info, argv = self._jailed(folder, extra_env)
+            self.proc = self._launch(argv, None, None, self.log)
+        else:
+            client_info = self._connection_info("tcp", "127.0.0.1")
+            argv = self._kernel_argv(self._write_connection_file(folder, client_info))
+            self.proc = self._launch(argv, Path(cwd), kernel_environment(limits, extra_env), self.log)
+        # a kernel may send anything: the client refuses (and drops) any message above the limit
+        self.context = zmq.Context()
+        self.context.setsockopt(zmq.MAXMSGSIZE, int(limits.message_limit))
+        self.client = BlockingKernelClient(context=self.context)
+        self.client.load_connection_info(client_info)
         self.client.start_channels()
         try:
             self._wait_ready(limits.startup_timeout)
@@ -129,26 +188,73 @@ class Kernel:
             raise
 
     @staticmethod
-    def _write_connection_file(folder: Path) -> str:
-        """The one place that makes the connection file (loopback TCP, a fresh random key)."""
+    def _connection_info(transport: str, ip: str) -> dict:
+        """Fresh connection details: a random key; ports (``ipc``: socket name suffixes) chosen here."""
         from jupyter_client.connect import write_connection_file
 
-        path = str(folder / f"kernel-{os.getpid()}-{time.monotonic_ns()}.json")
-        write_connection_file(path, ip="127.0.0.1", key=os.urandom(16).hex().encode())
-        return path
+        if transport == "ipc":
+            ports = dict(shell_port=1, iopub_port=2, stdin_port=3, control_port=4, hb_port=5)
+            return dict(
+                ports, transport="ipc", ip=ip, key=os.urandom(16).hex(), signature_scheme="hmac-sha256"
+            )
+        # TCP: let jupyter_client pick free loopback ports, then read them back
+        import tempfile
 
-    def _launch(self, cwd: Path, env: dict[str, str], log: IO[bytes]) -> subprocess.Popen:
-        """Start the kernel process: ``python -c <boot.py> -f CONN`` in its own session (swap for a jail here)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            fname, info = write_connection_file(
+                str(Path(tmp) / "c.json"), ip=ip, key=os.urandom(16).hex().encode()
+            )
+        info = dict(info)
+        info["key"] = info["key"].decode() if isinstance(info["key"], bytes) else info["key"]
+        return info
+
+    @staticmethod
+    def _write_connection_file(folder: Path, info: dict) -> str:
+        """The one place that writes a connection file for a kernel to read."""
+
+        path = folder / f"kernel-{os.getpid()}-{time.monotonic_ns()}.json"
+        path.write_text(json.dumps(info))
+        return str(path)
+
+    @staticmethod
+    def _kernel_argv(conn_file: str) -> list[str]:
+        return [
+            sys.executable,
+            "-c",
+            kernel_side.source("boot.py"),
+            "-f",
+            conn_file,
+            "--HistoryManager.enabled=False",
+        ]
+
+    def _jailed(self, folder: Path, extra_env: dict | None) -> tuple[dict, list[str]]:
+        """The client's connection details and the bwrap command of a jailed kernel."""
+        kdir = folder / f"kernel-{time.monotonic_ns()}"  # one per start: a restart gets a new one
+        jail.prepare_kernel_dir(kdir, self.sandbox.uid)
+        inside = self._connection_info("ipc", f"{jail.KERNEL_DIR}/k")
+        conn = kdir / "connection.json"
+        conn.write_text(json.dumps(inside))
+        if self.sandbox.uid is not None and jail.as_root():
+            os.chown(conn, self.sandbox.uid, self.sandbox.uid)
+        env = limit_environment(self.limits, processes=jail.as_root())
+        env.update(extra_env or {})
+        spec = jail.JailSpec(
+            kernel_dir=kdir,
+            package_root=self.sandbox.package_root,
+            scratch_bytes=self.limits.scratch_bytes,
+            uid=self.sandbox.uid,
+            extra_env=env,
+        )
+        argv = jail.jail_argv(spec, self._kernel_argv(f"{jail.KERNEL_DIR}/connection.json"))
+        return dict(inside, ip=str(kdir / "k")), argv
+
+    def _launch(
+        self, argv: list[str], cwd: Path | None, env: dict[str, str] | None, log: IO[bytes]
+    ) -> subprocess.Popen:
+        """Start the kernel process (``python -c <boot.py> -f CONN``, or bwrap around it) in its own session."""
         return subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                kernel_side.source("boot.py"),
-                "-f",
-                self.conn_file,
-                "--HistoryManager.enabled=False",
-            ],
-            cwd=str(cwd),
+            argv,
+            cwd=str(cwd) if cwd else None,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -180,6 +286,7 @@ class Kernel:
         deadline = start + max(0.1, timeout)
         nbytes = 0
         error = ""
+        results: list = []
         while True:
             now = time.monotonic()
             if now > deadline:
@@ -204,12 +311,15 @@ class Kernel:
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]
+            if kind == "display_data" and RESULT_MIME in content.get("data", {}):
+                results.append(content["data"][RESULT_MIME])  # bounded by the message limit
+                continue
             nbytes += _output_size(kind, content)
             if kind == "error":
                 error = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:300]
             elif kind == "status" and content.get("execution_state") == "idle":
                 status = "error" if error else "ok"
-                return CellRun(status, error, nbytes, time.monotonic() - start)
+                return CellRun(status, error, nbytes, time.monotonic() - start, results)
             if nbytes > self.limits.output_limit:
                 self.kill()
                 return CellRun(
@@ -226,7 +336,7 @@ class Kernel:
             self.proc.kill,
             lambda: self.proc.wait(timeout=10),
             self.client.stop_channels,
-            lambda: os.unlink(self.conn_file),
+            lambda: self.context.destroy(linger=0),
             self.log.close,
         )
         for step in steps:

@@ -51,6 +51,7 @@ _DYNAMIC_MODULES = ("importlib", "builtins", "runpy", "subprocess", "ctypes", "p
                     "logging.config", "shelve", "copyreg", "numpy.ctypeslib", "numpy.f2py", "typing.ForwardRef",
                     "typing._eval_type", "string.Formatter", "IPython.get_ipython", "IPython.core")  # fmt: skip
 _DYNAMIC_OS = re.compile(r"os\.(system|popen|exec\w*|spawn\w*|posix_spawn\w*|fork\w*)$")
+_STARTS_PROCESS = re.compile(r"(subprocess(\.\w+)*|os\.(system|popen|spawn\w*|posix_spawn\w*|fork\w*))$")
 _REACHED = {"sys", "os", "builtins", "importlib", "subprocess", "pickle"}
 _WHOLE_MODULES = {"sys", "os", "operator"}  # passed around as objects, they can be searched by string
 _DUNDERS = {"__dict__", "__globals__", "__builtins__", "__code__", "__closure__", "__subclasses__",
@@ -461,7 +462,9 @@ def _findings(nb: _Notebook, name: str, policy: Policy, label: str) -> list[Find
         else:
             message = f"{label} uses {what} {where}, which can run code this check cannot see"
         out.append(Finding(kind, what, (cell, line), message))
-    for what, cell, line in [(w, c, n) for _, w, c, n in top.hits] + nb.magics:
+    # starting a process at notebook level cannot rebind a name; only code that runs code can
+    top_hits = [(w, c, n) for _, w, c, n in top.hits if not _STARTS_PROCESS.match(w)]
+    for what, cell, line in top_hits + nb.magics:
         where = f"(cell {cell}, line {line})"
         out.append(Finding(DYNAMIC, what, (cell, line),
                            f"notebook-level code uses {what} {where}, which can change what {label} calls"))  # fmt: skip

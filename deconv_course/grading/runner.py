@@ -4,15 +4,17 @@ Each notebook runs in a fresh kernel (:mod:`.kernel`) with a per-cell and a per-
 wall-clock limit, a per-call limit and an output cap. A cell that hangs, floods its output or
 kills the kernel is skipped from then on: the kernel is restarted and the other cells re-run (at
 most ``max_restarts`` times); ``exit()`` and ``quit()`` are made no-ops. Then, for each question,
-its cases are written as files and the harness (sent afresh each time) calls the student's
-function on them inside the kernel. Only plain data comes back (:mod:`.exchange`); expected values
-are computed here, in the grader's process, so nothing the kernel does can judge itself.
+the harness (sent afresh each time, its inputs inside the cell) calls the student's function on
+its cases inside the kernel. Only plain data comes back, as one bounded message
+(:mod:`.exchange`); expected values are computed here, in the grader's process, so nothing the
+kernel does can judge itself. Before anything runs, the static method check (:mod:`.methods`)
+reads the notebook's code: a graded function that reaches a forbidden module (or hides what it
+reaches) scores 0 on that question, with a reason that names the call.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 import shutil
 import tempfile
 import time
@@ -21,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from .compare import judge_case, score_question
-from .exchange import harness_cell, read_results, write_spec
-from .kernel import FATAL, Kernel, Limits
+from .exchange import decode_results, harness_cell
+from .kernel import FATAL, Kernel, Limits, Sandbox
+from .methods import POLICY, Finding, Policy, check_notebook
 from .model import (
     STATUS_ERRORS,
     STATUS_GRADED,
@@ -91,6 +94,7 @@ class _Run:
     tmp: Path
     limits: Limits
     deadline: float
+    sandbox: Sandbox = field(default_factory=Sandbox)
     skip: set[int] = field(default_factory=set)
     cell_log: dict[int, dict] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
@@ -140,23 +144,21 @@ def _run_cells(kernel: Kernel, run: _Run) -> bool:
 
 
 def _ask(kernel: Kernel, q: Question, run: _Run) -> bool:
-    """One harness call for ``q`` with freshly written inputs; False when it ended the kernel."""
+    """One harness call for ``q`` (its inputs inside the cell); False when it ended the kernel."""
     cases = run.plans[q.id]
-    folder = run.tmp / f"io-{secrets.token_hex(8)}"
-    folder.mkdir()
-    spec = write_spec(folder, q.name, cases, run.limits.call_timeout)
     budget = min(run.limits.call_timeout * len(cases) + run.limits.cell_timeout, run.remaining())
-    res = kernel.execute(harness_cell(str(spec)), budget)
+    res = kernel.execute(harness_cell(q.name, cases, run.limits.call_timeout), budget)
     if res.status == "ok":
         try:
-            run.raw[q.id] = read_results(folder, len(cases))
+            if not res.results:
+                raise ValueError("the harness sent no results")
+            run.raw[q.id] = decode_results(res.results[-1], len(cases))
         except Exception as exc:
             run.raw[q.id] = f"no usable results ({exc})"
     else:
         run.raw[q.id] = f"{_WHAT.get(res.status, res.status)} while calling {q.name}: {res.message}"[:300]
         if res.status == "timeout" and run.remaining() <= 0.05:
             run.timed_out = True
-    shutil.rmtree(folder, ignore_errors=True)
     return res.status not in FATAL and kernel.alive()
 
 
@@ -172,11 +174,11 @@ def _run_questions(kernel: Kernel, run: _Run) -> bool:
     return True
 
 
-def _start_kernel(work: Path, limits: Limits) -> Kernel:
+def _start_kernel(work: Path, limits: Limits, sandbox: Sandbox) -> Kernel:
     try:
-        return Kernel(work, limits)
+        return Kernel(work, limits, sandbox)
     except Exception:  # e.g. a port taken between choosing it and binding it: try once more
-        return Kernel(work, limits)
+        return Kernel(work, limits, sandbox)
 
 
 def _execute(run: _Run) -> None:
@@ -188,7 +190,7 @@ def _execute(run: _Run) -> None:
             run.timed_out = True
             break
         try:
-            kernel = _start_kernel(work, run.limits)
+            kernel = _start_kernel(work, run.limits, run.sandbox)
         except Exception as exc:
             run.give_up(f"the kernel could not start ({type(exc).__name__})")
             break
@@ -206,10 +208,25 @@ def _execute(run: _Run) -> None:
         run.raw.setdefault(q.id, "not graded: notebook time limit reached")
 
 
+def method_findings(cells: list[str], questions: list[Question]) -> dict[str, list[Finding]]:
+    """The static method check of every question (only findings that cost points)."""
+    plan = {q.id: (q.name, POLICY.get(q.id, (q.name, Policy()))[1]) for q in questions}
+    found = check_notebook(cells, plan)
+    return {qid: [f for f in fs if f.kind != "unparsed cell"] for qid, fs in found.items() if fs}
+
+
 # =============================================================================================
 # judging what came back
 # =============================================================================================
-def _judge_question(q: Question, cases: list[Case], results: Any, public: bool) -> QuestionReport:
+def _judge_question(
+    q: Question, cases: list[Case], results: Any, public: bool, findings: list[Finding]
+) -> QuestionReport:
+    if findings:  # the method is not allowed: no points, whatever the values
+        message = "; ".join(f.message for f in findings[:3])
+        creps = [CaseResult("method", False, message, "") for _ in cases]
+        for i, (case, c) in enumerate(zip(cases, creps)):
+            c.case = (case.label or f"public case {i + 1}") if public else f"hidden case {i + 1}"
+        return QuestionReport(q.id, q.name, q.title, q.points, 0.0, "forbidden method", creps, [])
     if isinstance(results, str):  # the whole question failed (kernel died, time-out, ...)
         creps = [CaseResult("error", False, results, "") for _ in cases]
     else:
@@ -263,8 +280,13 @@ def run_submission(
     seed: int = 0,
     limits: Limits | None = None,
     exercise: str | None = None,
+    sandbox: Sandbox | None = None,
 ) -> dict:
-    """Run one notebook in fresh kernels and grade it. Returns the JSON-able report."""
+    """Run one notebook in fresh kernels and grade it. Returns the JSON-able report.
+
+    ``sandbox`` says how each kernel is confined (default: not jailed, as ``validate`` runs a
+    learner's own notebook); :func:`deconv_course.grading.grade` jails every kernel.
+    """
     limits = limits or Limits()
     t0 = time.monotonic()
     report = SubmissionReport(path.name, str(path), mode="public" if public else "hidden")
@@ -281,6 +303,7 @@ def run_submission(
     report.exercise = exercise
     report.max_score = float(sum(q.points for q in questions))
     cells = [c.get("source", "") for c in nb.cells if c.get("cell_type") == "code"]
+    findings = method_findings(cells, questions)
     plans = {q.id: (q.public() if public else hidden_cases(q, seed)) for q in questions}
     run = _Run(
         cells,
@@ -289,6 +312,7 @@ def run_submission(
         Path(tempfile.mkdtemp(prefix="deconv-grade-")),
         limits,
         t0 + limits.notebook_timeout,
+        sandbox or Sandbox(),
     )
     try:
         _execute(run)
@@ -297,9 +321,13 @@ def run_submission(
     report.cells = [run.cell_log[i] for i in sorted(run.cell_log)]
     reasons = []
     for q in questions:
-        report.questions.append(_judge_question(q, plans[q.id], run.raw.get(q.id), public))
+        report.questions.append(
+            _judge_question(q, plans[q.id], run.raw.get(q.id), public, findings.get(q.id, []))
+        )
         if report.questions[-1].status == "error":
             reasons.append(f"{q.id}: {run.raw.get(q.id)}")
+        elif findings.get(q.id):
+            reasons.append(findings[q.id][0].message)
     report.score = round(sum(q.score for q in report.questions), 2)
     _overall(report, run, reasons)
     report.seconds = round(time.monotonic() - t0, 2)

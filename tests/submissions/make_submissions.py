@@ -264,11 +264,12 @@ def avg_pool2d(x, kernel_size):
     return ["not", "numbers"]
 '''
 
+BACKGROUND_MARKER = "deconv-background-child-3f9a1c"
+
+# a child that would outlive the kernel; the test looks for MARKER in every process's argv
 BACKGROUND_CHILD = '''
-import subprocess
-child = subprocess.Popen(["sleep", "300"])
-with open(PID_FILE, "w") as f:
-    f.write(str(child.pid))
+import subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", MARKER], start_new_session=True)
 '''
 
 # ------------------------------------------------------------------------------------------------
@@ -341,7 +342,7 @@ EXPECTED = {
 }
 
 
-def build(name: str, pid_file=None) -> nbformat.NotebookNode:
+def build(name: str, marker: str | None = None) -> nbformat.NotebookNode:
     base, functions, inserted = SUBMISSIONS[name]
     nb = nbformat.read(str(SOLUTIONS / f"{base}.ipynb"), as_version=4)
     for fname, src in functions.items():
@@ -353,8 +354,8 @@ def build(name: str, pid_file=None) -> nbformat.NotebookNode:
         else:
             hits[0].source = src.strip("\n")
     for k, src in enumerate(inserted):
-        if pid_file is not None:
-            src = src.replace("PID_FILE", repr(str(pid_file)))
+        if marker is not None:
+            src = src.replace("MARKER", repr(marker))
         nb.cells.insert(2 + k, nbformat.v4.new_code_cell(src.strip("\n")))
     for cell in nb.cells:  # submissions arrive as saved by students: outputs do not matter
         if cell.cell_type == "code":
@@ -369,7 +370,7 @@ def write_all(dest) -> list[Path]:
     dest.mkdir(parents=True, exist_ok=True)
     paths = []
     for name in SUBMISSIONS:
-        nbformat.write(build(name, pid_file=dest / "child.pid"), str(dest / name))
+        nbformat.write(build(name, marker=BACKGROUND_MARKER), str(dest / name))
         paths.append(dest / name)
     (dest / "not_a_notebook.ipynb").write_text("this is not JSON {", encoding="utf-8")
     (dest / "empty_object.ipynb").write_text("{}", encoding="utf-8")

@@ -3,16 +3,21 @@
 The grader sends this file's text to the kernel for every question and runs it in a namespace of
 its own, so names the student defines (or shadows: ``input``, ``sum``, ``isinstance`` ...) cannot
 change it; the student's namespace is passed to :func:`run` explicitly. Only plain data crosses
-the boundary: inputs arrive as ``.npy`` files and JSON, results leave the same way. The grader
-imports :func:`plain` from here too, so ``check`` in a notebook encodes answers the same way.
+the boundary, and no file does: the inputs arrive inside the harness cell as JSON (arrays as
+base64 ``.npy`` bytes, loaded without pickle) and the results leave as one display message of
+type :data:`RESULT_MIME`, which the grader reads with size bounds. The grader imports
+:func:`plain` from here too, so ``check`` in a notebook encodes answers the same way.
 """
 
+import base64
+import io
 import json
-import os
 import signal
 from collections.abc import Callable
 
 import numpy as np
+
+RESULT_MIME = "application/vnd.deconv-grader.results+json"
 
 
 class GraderTimeout(BaseException):
@@ -54,20 +59,32 @@ def plain(value: object, max_bytes: int = 64 * 2**20) -> dict:
     return {"type": "array", "value": np.array(arr)}
 
 
-def decode(obj: object, folder: str) -> object:
-    """Tagged JSON back to inputs: ``.npy`` files, tuples, and matrices as callables."""
+def array_to_text(arr: np.ndarray) -> str:
+    """An array as base64 ``.npy`` bytes (no pickle)."""
+    buf = io.BytesIO()
+    np.save(buf, np.asarray(arr), allow_pickle=False)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def array_from_text(text: str) -> np.ndarray:
+    """The inverse of :func:`array_to_text` (``allow_pickle=False``)."""
+    return np.load(io.BytesIO(base64.b64decode(text, validate=True)), allow_pickle=False)
+
+
+def decode(obj: object) -> object:
+    """Tagged JSON back to inputs: arrays, tuples, and matrices as callables."""
     if isinstance(obj, list):
-        return [decode(o, folder) for o in obj]
+        return [decode(o) for o in obj]
     if isinstance(obj, dict):
         if "__npy__" in obj:
-            return np.load(os.path.join(folder, obj["__npy__"]), allow_pickle=False)
+            return array_from_text(obj["__npy__"])
         if "__tuple__" in obj:
-            return tuple(decode(o, folder) for o in obj["__tuple__"])
+            return tuple(decode(o) for o in obj["__tuple__"])
         if "__matrix_op__" in obj:
-            M = np.load(os.path.join(folder, obj["__matrix_op__"]), allow_pickle=False)
+            M = array_from_text(obj["__matrix_op__"])
             out_shape = tuple(obj["out_shape"])
             return lambda x, M=M, s=out_shape: (M @ np.asarray(x, float).reshape(-1)).reshape(s)
-        return {k: decode(v, folder) for k, v in obj.items()}
+        return {k: decode(v) for k, v in obj.items()}
     return obj
 
 
@@ -75,10 +92,10 @@ def _on_alarm(signum, frame):
     raise GraderTimeout()
 
 
-def call_case(fn: Callable, case: dict, folder: str, index: int, call_timeout: float) -> dict:
-    """One call ``fn(*args, **kwargs)`` under the alarm; an array result is saved as ``out_<index>.npy``."""
-    args = decode(case["args"], folder)
-    kwargs = decode(case["kwargs"], folder)
+def call_case(fn: Callable, case: dict, call_timeout: float) -> dict:
+    """One call ``fn(*args, **kwargs)`` under the alarm; an array result travels as base64 ``.npy``."""
+    args = decode(case["args"])
+    kwargs = decode(case["kwargs"])
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, call_timeout)
     try:
@@ -87,17 +104,19 @@ def call_case(fn: Callable, case: dict, folder: str, index: int, call_timeout: f
         signal.setitimer(signal.ITIMER_REAL, 0)
     p = plain(value)
     if p["type"] == "array":
-        name = f"out_{index}.npy"
-        np.save(os.path.join(folder, name), p["value"], allow_pickle=False)
-        p = {"type": "array", "file": name}
+        p = {"type": "array", "value": {"__npy__": array_to_text(p["value"])}}
     return {"status": "ok", "result": p}
 
 
-def run(spec_path: str, user_ns: dict) -> None:
-    """Call ``user_ns[spec["name"]]`` on every case of ``spec_path``; write ``results.json`` beside it."""
-    folder = os.path.dirname(spec_path)
-    with open(spec_path) as f:
-        spec = json.load(f)
+def _publish(results: list) -> None:
+    from IPython.display import publish_display_data
+
+    publish_display_data({RESULT_MIME: results}, metadata={})
+
+
+def run(spec_text: str, user_ns: dict, emit: Callable[[list], None] | None = None) -> list:
+    """Call ``user_ns[spec["name"]]`` on every case of the JSON ``spec_text``; emit and return the results."""
+    spec = json.loads(spec_text)
     fn = user_ns.get(spec["name"])
     results = []
     if fn is None or not callable(fn):
@@ -105,12 +124,12 @@ def run(spec_path: str, user_ns: dict) -> None:
         results = [{"status": status} for _ in spec["cases"]]
     else:
         timed_out = False
-        for i, case in enumerate(spec["cases"]):
+        for case in spec["cases"]:
             if timed_out:  # one endless call is enough: do not wait again for each case
                 results.append({"status": "timeout", "message": "not run after an earlier time-out"})
                 continue
             try:
-                r = call_case(fn, case, folder, i, spec["call_timeout"])
+                r = call_case(fn, case, spec["call_timeout"])
             except NotImplementedError:
                 r = {"status": "not attempted"}
             except GraderTimeout:
@@ -119,7 +138,5 @@ def run(spec_path: str, user_ns: dict) -> None:
             except BaseException as exc:  # SystemExit and KeyboardInterrupt included
                 r = {"status": "error", "message": f"{type(exc).__name__}: {str(exc)[:300]}"}
             results.append(r)
-    tmp = os.path.join(folder, "results.json.part")
-    with open(tmp, "w") as f:
-        json.dump(results, f)
-    os.replace(tmp, os.path.join(folder, "results.json"))
+    (emit or _publish)(results)
+    return results
