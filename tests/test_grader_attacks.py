@@ -52,6 +52,7 @@ HARD_TIMEOUT = float(os.environ.get("DECONV_ATTACKS_TIMEOUT", 240))  # s: the te
 GRADER_BOUND = min(200.0, HARD_TIMEOUT - 1)  # s: what the grader must finish within
 POST_WAIT = 6.0  # s after the grader exits: the rewriter acts ~1.2 s after it, + margin
 AS_SOFT_LIMIT = 4 * 2**30  # the grader's soft address-space limit (a /dev/zero read must not eat RAM)
+LATE_MARKER_DELAY = 10.0  # s: make_attacks.RESOURCES' detached child creates its file after this
 MAX_OUT_FILE = 5 * 2**20
 MAX_GRADER_RSS = int(1.5 * 2**30)  # a results file that is /dev/zero must not be read into memory
 DISK_SLACK = 50 * 2**20
@@ -272,6 +273,7 @@ def batch(request, tmp_path_factory):
     free_before = shutil.disk_usage("/tmp").free
 
     run = _run_grader(paths, out, jobs, env, extra, base / "grader.log")
+    grader_done = time.monotonic()
     at_return = _snapshot(out)
     time.sleep(POST_WAIT)
     after_wait = _snapshot(out)
@@ -281,6 +283,9 @@ def batch(request, tmp_path_factory):
     later_run = _run_grader(later, base / f"out-later-{token}", 1, env, extra, base / "grader-later.log")
     later_rows = _read_csv(base / f"out-later-{token}")
 
+    # the late marker's child waits 10 s after the resources attacker ran, which was before the end
+    # of the batch; the post-wait and the later run usually cover it, this makes sure
+    time.sleep(max(0.0, LATE_MARKER_DELAY + 2 - (time.monotonic() - grader_done)))
     survivors = _procs_with(mark)
     late_marker = Path("/tmp") / f"deconv_attack_{token}_late"
     state = {
