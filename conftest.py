@@ -1,10 +1,16 @@
 """Collection rules for the course's single `pytest --nbval` run."""
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
 # Submissions used by the grader tests are inputs, some deliberately hostile:
 # they must never be collected and run as notebooks by nbval.
-collect_ignore_glob = ["tests/submissions/*", "tests/submissions/**/*"]
-
-import os
+# A learner's work copies (work/, git-ignored) are theirs, never the course's tests.
+collect_ignore_glob = ["tests/submissions/*", "tests/submissions/**/*", "work/*", "work/**/*"]
 
 try:
     from hypothesis import settings
@@ -17,3 +23,66 @@ if settings is not None:
     settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
     settings.register_profile("dev", deadline=None)
     settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+# --- A learner's half-solved exercise never fails the course's tests ---------------------------
+# An exercises/*.ipynb that differs from git HEAD was saved by a learner (in place): nbval then
+# checks the committed version (written to a temporary folder), and says so in one line. The
+# learner's file is never read or changed. `--exercises-as-is` tests the working copy instead
+# (for whoever regenerates the exercises before committing them).
+
+REPO = Path(__file__).resolve().parent
+_pristine = {"dir": None, "lines": []}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--exercises-as-is",
+        action="store_true",
+        help="nbval: test exercises/*.ipynb as they are on disk, even where they differ from git "
+        "HEAD (by default such a learner-edited exercise is replaced by its committed version)",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(file_path, parent):
+    collected = yield
+    config = parent.config
+    if (
+        not collected
+        or file_path.suffix != ".ipynb"
+        or file_path.parent != REPO / "exercises"
+        or not (config.option.nbval or config.option.nbval_lax)
+        or config.getoption("exercises_as_is")
+    ):
+        return collected
+    from nbval.plugin import IPyNbFile
+
+    from deconv_course.workspace import committed_text, edited_in_place
+
+    relpath = f"exercises/{file_path.name}"
+    if not edited_in_place(REPO, relpath):
+        return collected
+    if _pristine["dir"] is None:
+        _pristine["dir"] = Path(tempfile.mkdtemp(prefix="deconv-pristine-")) / "exercises"
+        _pristine["dir"].mkdir()
+    copy = _pristine["dir"] / file_path.name
+    copy.write_text(committed_text(REPO, relpath), encoding="utf-8")
+    _pristine["lines"].append(
+        f"{relpath} differs from git HEAD (your saved work): checking the committed version "
+        "instead; your file is untouched (`deconv-course work` moves it to work/)"
+    )
+    return [
+        IPyNbFile.from_parent(parent, path=copy, nodeid=relpath) if isinstance(node, IPyNbFile) else node
+        for node in collected
+    ]
+
+
+def pytest_report_collectionfinish(config, start_path, items):
+    return list(_pristine["lines"])
+
+
+def pytest_unconfigure(config):
+    if _pristine["dir"] is not None:
+        shutil.rmtree(_pristine["dir"].parent, ignore_errors=True)
+        _pristine["dir"] = None

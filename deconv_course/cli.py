@@ -251,6 +251,12 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         cmd.append("--allow-root")  # containers and CI machines often run as root
     if start.exists():
         cmd.append(str(start.relative_to(root)))
+    if (root / "exercises").is_dir():  # the learner's work copies (git-ignored), never overwritten
+        from deconv_course.workspace import make_work_copies
+
+        for line in make_work_copies(root, adopt=False):
+            if not line.startswith("kept"):
+                print(line)
     print("Starting:", " ".join(cmd[2:]))
     return subprocess.call(cmd, cwd=root, env=lab_environment())
 
@@ -406,6 +412,41 @@ def _cmd_build_exercises(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_work(args: argparse.Namespace) -> int:
+    """``deconv-course work [exNN ...]``: make the learner's work copies in work/."""
+    from deconv_course.workspace import ExerciseNotFound, make_work_copies
+
+    root = _resolve_course_dir(args, needs="exercises")
+    if root is None:
+        return 2
+    try:
+        lines = make_work_copies(root, args.exercises or None)
+    except ExerciseNotFound as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for line in lines:
+        print(line)
+    print(f"Work in {root / 'work'}: git ignores it, `make test` never runs it, `git pull` never touches it.")
+    return 0
+
+
+def _cmd_reset(args: argparse.Namespace) -> int:
+    """``deconv-course reset exNN``: restore one exercise, keeping the old one in work/.backup/."""
+    from deconv_course.workspace import ExerciseNotFound, reset
+
+    root = _resolve_course_dir(args, needs="exercises")
+    if root is None:
+        return 2
+    try:
+        lines = reset(root, args.exercise)
+    except ExerciseNotFound as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for line in lines:
+        print(line)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="deconv-course", description=__doc__.splitlines()[0])
@@ -468,6 +509,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--exercises", default="exercises", help="folder to write the exercises into")
     p.add_argument("--no-execute", action="store_true", help="do not execute them to store outputs")
     p.set_defaults(func=_cmd_build_exercises)
+
+    p = sub.add_parser(
+        "work",
+        help="make your work copies work/exNN_*.ipynb (git-ignored; existing ones are kept)",
+        description="Make a work copy of each exercise (or of those named) in work/, where your "
+        "answers are safe from `git pull` and `make test`. An existing work copy is never "
+        "overwritten; edits made in exercises/ itself are moved there.",
+    )
+    p.add_argument("exercises", nargs="*", metavar="exNN", help="e.g. ex03 (default: all)")
+    p.add_argument("--course-dir", metavar="DIR", help=COURSE_DIR_HELP)
+    p.set_defaults(func=_cmd_work)
+
+    p = sub.add_parser(
+        "reset",
+        help="restore one exercise as the course ships it (the old one goes to work/.backup/)",
+        description="Restore work/exNN_*.ipynb (and exercises/exNN_*.ipynb, if you edited it in "
+        "place) to the course's version; what was there is moved to work/.backup/.",
+    )
+    p.add_argument("exercise", metavar="exNN", help="e.g. ex03")
+    p.add_argument("--course-dir", metavar="DIR", help=COURSE_DIR_HELP)
+    p.set_defaults(func=_cmd_reset)
 
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
