@@ -244,8 +244,9 @@ def kernel_env(spec: JailSpec) -> dict[str, str]:
 
 
 def prepare_kernel_dir(path: Path, uid: int | None) -> None:
-    """Create the host folder bound at /run/kernel, writable by the jailed uid only."""
-    path.mkdir(mode=0o700)
+    """The host folder bound at /run/kernel (made here unless it is a fresh ``mkdtemp``): the jailed uid's only."""
+    path.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(path, 0o700)
     if as_root() and uid is not None:
         os.chown(path, uid, uid)
 

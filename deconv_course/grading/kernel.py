@@ -18,9 +18,11 @@ import contextlib
 import json
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,6 +168,7 @@ class Kernel:
 
         self.limits = limits
         self.sandbox = sandbox or Sandbox()
+        self.kernel_dir: Path | None = None  # a jailed kernel's /run/kernel on the host
         folder = Path(cwd).parent
         self.log = open(folder / "kernel.log", "ab")  # noqa: SIM115 (closed by kill)
         if self.sandbox.jailed:
@@ -198,7 +201,6 @@ class Kernel:
                 ports, transport="ipc", ip=ip, key=os.urandom(16).hex(), signature_scheme="hmac-sha256"
             )
         # TCP: let jupyter_client pick free loopback ports, then read them back
-        import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:
             fname, info = write_connection_file(
@@ -229,8 +231,11 @@ class Kernel:
 
     def _jailed(self, folder: Path, extra_env: dict | None) -> tuple[dict, list[str]]:
         """The client's connection details and the bwrap command of a jailed kernel."""
-        kdir = folder / f"kernel-{time.monotonic_ns()}"  # one per start: a restart gets a new one
+        # one per start; a Unix socket's path must stay under ~100 bytes, so not below a deep $TMPDIR
+        base = folder if len(str(folder)) < 60 else Path("/tmp")
+        kdir = Path(tempfile.mkdtemp(prefix="dck-", dir=base))
         jail.prepare_kernel_dir(kdir, self.sandbox.uid)
+        self.kernel_dir = kdir
         inside = self._connection_info("ipc", f"{jail.KERNEL_DIR}/k")
         conn = kdir / "connection.json"
         conn.write_text(json.dumps(inside))
@@ -308,6 +313,17 @@ class Kernel:
                         time.monotonic() - start,
                     )
                 continue
+            except Exception as exc:  # a message that cannot be decoded (too deep, malformed...)
+                self.kill()
+                return CellRun(
+                    "died",
+                    f"the kernel sent a message the grader cannot read ({type(exc).__name__}); "
+                    "the kernel was killed",
+                    nbytes,
+                    time.monotonic() - start,
+                )
+            if not isinstance(msg, dict) or not isinstance(msg.get("content"), dict):
+                continue
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]
@@ -338,6 +354,7 @@ class Kernel:
             self.client.stop_channels,
             lambda: self.context.destroy(linger=0),
             self.log.close,
+            lambda: self.kernel_dir and shutil.rmtree(self.kernel_dir, ignore_errors=True),
         )
         for step in steps:
             with contextlib.suppress(Exception):
