@@ -54,24 +54,13 @@ def requirements(distribution: str = DISTRIBUTION) -> list[tuple[str, str, str, 
 
 
 def cjk_font() -> str | None:
-    """The name of a font matplotlib can draw Chinese titles with, or None when there is none."""
-    from matplotlib import font_manager
+    """The name of a font matplotlib can draw Chinese titles with, or None when there is none.
 
-    names = {font.name for font in font_manager.fontManager.ttflist}
-    preferred = [
-        "Noto Sans CJK SC",
-        "Noto Serif CJK SC",
-        "Source Han Sans SC",
-        "WenQuanYi Zen Hei",
-        "Microsoft YaHei",
-        "SimHei",
-        "PingFang SC",
-        "Heiti SC",
-    ]
-    for name in preferred:
-        if name in names:
-            return name
-    return next((name for name in sorted(names) if "CJK" in name), None)
+    One list of fonts for the whole course: :func:`deconv_course.plotting.fonts.cjk_font`.
+    """
+    from deconv_course.plotting.fonts import cjk_font as installed_cjk_font
+
+    return installed_cjk_font()
 
 
 def check_env(verbose: bool = True, include: tuple[str, ...] = ("core", "test")) -> bool:
@@ -136,7 +125,8 @@ def check_env(verbose: bool = True, include: tuple[str, ...] = ("core", "test"))
     else:
         font_line = (
             "  CJK font: none — Chinese titles show as boxes; install Debian's fonts-noto-cjk "
-            "(or any Noto Sans CJK / Source Han Sans font)"
+            "(or any Noto Sans CJK / Source Han Sans font), then `rm -rf ~/.cache/matplotlib` once "
+            "so that matplotlib sees it"
         )
     bwrap = shutil.which("bwrap")
     if bwrap:

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import arithmetic, numpy_ops
-from ._checks import ArrayLike, IntOrPair, check_choice, check_int, check_pair, check_real_array
+from .. import arithmetic, numpy_ops
+from .._checks import ArrayLike, IntOrPair, check_choice, check_int, check_pair, check_real_array
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
