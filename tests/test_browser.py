@@ -24,18 +24,31 @@ import pytest
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
-INSTALL_HINT = ("install them with `apt-get install chromium` (Debian's browser at "
-                "/usr/bin/chromium) and `pip install -e .[browser]` (Playwright for Python)")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage"]
+INSTALL_HINT = (
+    "install them with `apt-get install chromium` (Debian's browser at "
+    "/usr/bin/chromium) and `pip install -e .[browser]` (Playwright for Python)"
+)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 # JupyterLab 4 settings that keep dialogs and pop-ups out of the way, and keep every
 # cell in the DOM (windowing would remove off-screen cells).
 LAB_SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
-        {"autoStartDefaultKernel": True, "windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
+        "autoStartDefaultKernel": True,
+        "windowingMode": "none",
+    },
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
 }
 ERROR_TEXT = "Error displaying widget"
 
@@ -55,11 +68,11 @@ def _free_port():
 
 def _write_notebook(path):
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [
-        nbformat.v4.new_code_cell("from deconv_course.widgets import arithmetic_explorer, "
-                                  "kernel_explorer\narithmetic_explorer()"),
+        nbformat.v4.new_code_cell(
+            "from deconv_course.widgets import arithmetic_explorer, kernel_explorer\narithmetic_explorer()"
+        ),
         nbformat.v4.new_code_cell("kernel_explorer()"),
     ]
     nbformat.write(nb, path)
@@ -72,8 +85,14 @@ def lab_server(tmp_path):
     root.mkdir()
     _write_notebook(root / "explorer.ipynb")
     env = dict(os.environ)
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR",
-                 "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
+    for name in (
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTERLAB_SETTINGS_DIR",
+        "JUPYTERLAB_WORKSPACES_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "IPYTHONDIR",
+        "MPLCONFIGDIR",
+    ):
         env[name] = str(tmp_path / name.lower())
         os.makedirs(env[name], exist_ok=True)
     for relative, settings in LAB_SETTINGS.items():
@@ -84,19 +103,36 @@ def lab_server(tmp_path):
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env["MPLBACKEND"] = "agg"
     port, token = _free_port(), uuid.uuid4().hex
-    log = open(tmp_path / "jupyterlab.log", "w")
+    log = open(tmp_path / "jupyterlab.log", "w")  # noqa: SIM115 - closed after the server stops
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         "--ServerApp.allow_root=True", f"--ServerApp.root_dir={root}"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            "--ServerApp.allow_root=True",
+            f"--ServerApp.root_dir={root}",
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {proc.returncode}: "
-                            f"{(tmp_path / 'jupyterlab.log').read_text()[-2000:]}")
+                pytest.fail(
+                    f"JupyterLab exited with {proc.returncode}: "
+                    f"{(tmp_path / 'jupyterlab.log').read_text()[-2000:]}"
+                )
             try:
                 with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
                     if r.status == 200:
@@ -127,7 +163,8 @@ def _wait_idle(page, timeout=60_000):
         "() => [...document.querySelectorAll('.jp-StatusBar-Widget')]"
         ".some(e => e.innerText.includes('| Idle'))"
         " && document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")",
-        timeout=timeout)
+        timeout=timeout,
+    )
 
 
 def _skip_or_fail(reason):
@@ -156,8 +193,12 @@ def test_explorers_respond_in_jupyterlab(browser_tools, lab_server):
     tmp_path = lab_server["tmp_path"]
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=chromium, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+            str(tmp_path / "chromium-profile"),
+            executable_path=chromium,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
+        )
         page = context.pages[0] if context.pages else context.new_page()
         try:
             page.goto(f"{lab_server['url']}/lab/tree/explorer.ipynb?token={lab_server['token']}")
@@ -195,17 +236,16 @@ def test_explorers_respond_in_jupyterlab(browser_tools, lab_server):
             kernel_size.locator(".noUi-handle").press("ArrowRight")
             _wait_idle(page)
             error = arithmetic.locator("pre.deconv-error")
-            expect(error).to_contain_text("error (deconv_course.arithmetic): ValueError",
-                                          timeout=20_000)
+            expect(error).to_contain_text("error (deconv_course.arithmetic): ValueError", timeout=20_000)
             expect(error).to_contain_text("error (PyTorch): RuntimeError")
             assert "Traceback" not in arithmetic.inner_text()
 
             # 2. Kernel explorer: type a number into a kernel cell.
             kernel = explorers.nth(1)
             printed = kernel.locator("pre").first
-            expect(printed).to_contain_text("-7.00")   # the document's example, done right
+            expect(printed).to_contain_text("-7.00")  # the document's example, done right
             before = printed.inner_text()
-            cell = kernel.locator(".widget-text input").first   # kernel[0, 0]
+            cell = kernel.locator(".widget-text input").first  # kernel[0, 0]
             cell.click()
             cell.press("Control+a")
             cell.type("5")

@@ -7,13 +7,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
 
-from deconv_course import plotting  # noqa: E402
+from deconv_course import plotting
 
 
 @pytest.fixture(autouse=True)
@@ -32,12 +32,18 @@ def _torch_ones_transposed(k, s, n, layers):
 
 # ------------------------------------------------------------------ overlap / upsampling
 
-@pytest.mark.parametrize("k,s,n,layers", [
-    (k, s, n, layers) for k, s, n, layers in itertools.product([1, 2, 3, 4, 5], [1, 2, 3], [1, 3, 5], [1, 2])
-])
+
+@pytest.mark.parametrize(
+    "k,s,n,layers",
+    [
+        (k, s, n, layers)
+        for k, s, n, layers in itertools.product([1, 2, 3, 4, 5], [1, 2, 3], [1, 3, 5], [1, 2])
+    ],
+)
 def test_overlap_map_equals_torch_conv_transpose_of_ones(k, s, n, layers):
-    np.testing.assert_allclose(plotting.overlap_map(k, s, n, layers),
-                               _torch_ones_transposed(k, s, n, layers), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        plotting.overlap_map(k, s, n, layers), _torch_ones_transposed(k, s, n, layers), rtol=0, atol=1e-9
+    )
 
 
 def test_overlap_map_k3_s2_is_the_4_2_1_checkerboard():
@@ -52,7 +58,7 @@ def test_overlap_map_k3_s2_is_the_4_2_1_checkerboard():
 @pytest.mark.parametrize("k,s", [(2, 2), (4, 2), (6, 2), (3, 3), (6, 3), (4, 4)])
 def test_overlap_map_uniform_interior_when_kernel_divisible_by_stride(k, s):
     counts = plotting.overlap_map(k, s, 6)
-    interior = counts[k - 1:-(k - 1) or None, k - 1:-(k - 1) or None]
+    interior = counts[k - 1 : -(k - 1) or None, k - 1 : -(k - 1) or None]
     np.testing.assert_array_equal(interior, np.full(interior.shape, (k // s) ** 2))
 
 
@@ -68,23 +74,38 @@ def test_upsample_ones_alternatives_equal_torch(k, s, n, layers):
     resize = torch.ones(1, 1, n, n, dtype=torch.float64)
     shuffle = resize.clone()
     for _ in range(layers):
-        resize = F.conv2d(F.interpolate(resize, scale_factor=s, mode="nearest"),
-                          torch.ones(1, 1, k, k, dtype=torch.float64), padding="same")
-        shuffle = F.pixel_shuffle(F.conv2d(shuffle, torch.ones(s * s, 1, k, k, dtype=torch.float64),
-                                           padding="same"), s)
-    np.testing.assert_allclose(plotting.upsample_ones("resize_conv", k, s, n, layers),
-                               resize[0, 0].numpy(), atol=1e-9)
-    np.testing.assert_allclose(plotting.upsample_ones("pixel_shuffle", k, s, n, layers),
-                               shuffle[0, 0].numpy(), atol=1e-9)
-    np.testing.assert_allclose(plotting.upsample_ones("transposed", k, s, n, layers),
-                               _torch_ones_transposed(k, s, n, layers), atol=1e-9)
+        resize = F.conv2d(
+            F.interpolate(resize, scale_factor=s, mode="nearest"),
+            torch.ones(1, 1, k, k, dtype=torch.float64),
+            padding="same",
+        )
+        shuffle = F.pixel_shuffle(
+            F.conv2d(shuffle, torch.ones(s * s, 1, k, k, dtype=torch.float64), padding="same"), s
+        )
+    np.testing.assert_allclose(
+        plotting.upsample_ones("resize_conv", k, s, n, layers), resize[0, 0].numpy(), atol=1e-9
+    )
+    np.testing.assert_allclose(
+        plotting.upsample_ones("pixel_shuffle", k, s, n, layers), shuffle[0, 0].numpy(), atol=1e-9
+    )
+    np.testing.assert_allclose(
+        plotting.upsample_ones("transposed", k, s, n, layers),
+        _torch_ones_transposed(k, s, n, layers),
+        atol=1e-9,
+    )
 
 
-@pytest.mark.parametrize("bad, error", [
-    (dict(kernel_size=0), ValueError), (dict(stride=0), ValueError),
-    (dict(input_size=0), ValueError), (dict(num_layers=0), ValueError),
-    (dict(kernel_size=2.5), TypeError), (dict(stride=True), TypeError),
-])
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        (dict(kernel_size=0), ValueError),
+        (dict(stride=0), ValueError),
+        (dict(input_size=0), ValueError),
+        (dict(num_layers=0), ValueError),
+        (dict(kernel_size=2.5), TypeError),
+        (dict(stride=True), TypeError),
+    ],
+)
 def test_overlap_map_rejects_bad_arguments_naming_them(bad, error):
     args = dict(kernel_size=3, stride=2, input_size=4, num_layers=1) | bad
     name = next(iter(bad))
@@ -132,8 +153,9 @@ def test_conv_layout_shape_and_footprints_compute_torch_conv2d(i, k, s, p, d):
         return
     rng = np.random.default_rng(i * 100 + k * 10 + s)
     x, w = rng.standard_normal((i, i)), rng.standard_normal((k, k))
-    ref = F.conv2d(torch.tensor(x)[None, None], torch.tensor(w)[None, None], stride=s,
-                   padding=p, dilation=d)[0, 0].numpy()
+    ref = F.conv2d(torch.tensor(x)[None, None], torch.tensor(w)[None, None], stride=s, padding=p, dilation=d)[
+        0, 0
+    ].numpy()
     assert ref.shape == expected
     for step in _steps(expected):
         lay = plotting.conv_arithmetic_layout(i, k, s, p, d, step=step)
@@ -141,8 +163,10 @@ def test_conv_layout_shape_and_footprints_compute_torch_conv2d(i, k, s, p, d):
         assert (lay["grid"] == plotting.INPUT).sum() == i * i
         values = np.concatenate([[0.0], x.ravel()])[lay["input_index"] + 1]
         # The drawn footprint, weighted by the kernel, is the output pixel at this step.
-        total = sum(values[r, c] * w[a, b]
-                    for (r, c), (a, b) in zip(lay["footprint"], itertools.product(range(k), range(k))))
+        total = sum(
+            values[r, c] * w[a, b]
+            for (r, c), (a, b) in zip(lay["footprint"], itertools.product(range(k), range(k)))
+        )
         assert total == pytest.approx(ref[lay["output_index"]], abs=1e-10)
 
 
@@ -156,16 +180,24 @@ def test_transposed_layout_is_dumoulin_visin_direct_form_of_torch(i, k, s, p, d,
         return
     rng = np.random.default_rng(7 + i + 10 * k)
     x, w = rng.standard_normal((i, i)), rng.standard_normal((k, k))
-    ref = F.conv_transpose2d(torch.tensor(x)[None, None], torch.tensor(w)[None, None], stride=s,
-                             padding=p, output_padding=op, dilation=d)[0, 0].numpy()
+    ref = F.conv_transpose2d(
+        torch.tensor(x)[None, None],
+        torch.tensor(w)[None, None],
+        stride=s,
+        padding=p,
+        output_padding=op,
+        dilation=d,
+    )[0, 0].numpy()
     flipped = w[::-1, ::-1]
     for step in _steps(expected):
         lay = plotting.conv_arithmetic_layout(i, k, s, p, d, op, transposed=True, step=step)
         assert lay["output_shape"] == expected
         assert lay["grid_stride"] == (1, 1)
         values = np.concatenate([[0.0], x.ravel()])[lay["input_index"] + 1]
-        total = sum(values[r, c] * flipped[a, b]
-                    for (r, c), (a, b) in zip(lay["footprint"], itertools.product(range(k), range(k))))
+        total = sum(
+            values[r, c] * flipped[a, b]
+            for (r, c), (a, b) in zip(lay["footprint"], itertools.product(range(k), range(k)))
+        )
         assert total == pytest.approx(ref[lay["output_index"]], abs=1e-10)
     # Sliding a dilated kernel with stride 1 over the grid gives the output size.
     assert lay["grid"].shape[0] - d * (k - 1) == expected[0]
@@ -183,9 +215,8 @@ def test_layout_rejects_illegal_settings_with_the_rule():
 
 
 def test_draw_conv_arithmetic_panels_and_footprint():
-    fig = plotting.draw_conv_arithmetic(4, 3, stride=2, padding=1, output_padding=1,
-                                        transposed=True, step=3)
-    assert len(fig.axes) == 4      # input, zero insertion, padded grid, output
+    fig = plotting.draw_conv_arithmetic(4, 3, stride=2, padding=1, output_padding=1, transposed=True, step=3)
+    assert len(fig.axes) == 4  # input, zero insertion, padded grid, output
     lay = plotting.conv_arithmetic_layout(4, 3, 2, 1, 1, 1, True, 3)
     grid_ax = fig.axes[2]
     # One square per grid cell plus one per kernel tap.
@@ -196,6 +227,7 @@ def test_draw_conv_arithmetic_panels_and_footprint():
 
 
 # ------------------------------------------------------------------ drawings
+
 
 def test_show_array_writes_every_value_for_small_arrays():
     x = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
@@ -232,8 +264,12 @@ def test_show_images_one_panel_per_image():
 
 
 def test_plot_history_draws_each_curve():
-    history = {"train_loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.7, 0.6],
-               "train_acc": [0.5, 0.8, 0.9], "val_acc": [0.4, 0.7, 0.8]}
+    history = {
+        "train_loss": [1.0, 0.5, 0.25],
+        "val_loss": [1.1, 0.7, 0.6],
+        "train_acc": [0.5, 0.8, 0.9],
+        "val_acc": [0.4, 0.7, 0.8],
+    }
     fig = plotting.plot_history(history)
     assert len(fig.axes) == 2
     loss_lines = {line.get_label(): line.get_ydata() for line in fig.axes[0].lines}
@@ -246,8 +282,7 @@ def test_plot_history_draws_each_curve():
 
 
 def test_plot_timeline_sorted_labels():
-    ax = plotting.plot_timeline([(2016, "Odena et al."), {"year": 1949, "label": "Wiener"},
-                                 (2015, "FCN")])
+    ax = plotting.plot_timeline([(2016, "Odena et al."), {"year": 1949, "label": "Wiener"}, (2015, "FCN")])
     texts = [t.get_text() for t in ax.texts]
     assert len(texts) == 3
     assert "1949" in texts[0] and "Wiener" in texts[0] and "Odena" in texts[2]

@@ -163,6 +163,8 @@ def arithmetic_explorer() -> Explorer:
             options=[("convolution", False), ("transposed convolution", True)],
             value=False,
             description="operation",
+            # ipywidgets' fixed button width cut "transposed convolution" off: size to the label
+            style={"description_width": "8.5em", "button_width": "auto"},
         ),
         "input_size": slider("input size", 4, 1, 9),
         "kernel_size": slider("kernel size", 3, 1, 5),

@@ -36,11 +36,19 @@ def _pre(text):
     return f"<pre style='margin:0; line-height:1.3'>{html.escape(text)}</pre>"
 
 
+# JupyterLab's own theme variables (light and dark), with fallbacks for classic Notebook and
+# VS Code: the text keeps the theme's body colour on the theme's error background, and a red
+# bar marks it, so it stays readable in every theme.
+ERROR_STYLE = (
+    "color: var(--jp-content-font-color1, inherit);"
+    " background: var(--jp-rendermime-error-background, rgba(244, 67, 54, 0.12));"
+    " border-left: 4px solid var(--jp-error-color1, #d32f2f);"
+    " padding: 4px 8px; white-space: pre-wrap; margin: 0"
+)
+
+
 def _error_html(message):
-    return (
-        f"<pre class='deconv-error' style='color:#b00020; white-space:pre-wrap; margin:0'>"
-        f"{html.escape(message)}</pre>"
-    )
+    return f"<pre class='deconv-error' style='{ERROR_STYLE}'>{html.escape(message)}</pre>"
 
 
 class Explorer(ipw.VBox):

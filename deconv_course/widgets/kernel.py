@@ -224,6 +224,7 @@ def kernel_explorer(image: ArrayLike | None = None) -> KernelExplorer:
         options=[("cross-correlation", "correlate"), ("convolution", "convolve")],
         value="correlate",
         description="operation",
+        style={"button_width": "auto"},  # the labels are never cut off
     )
     grid = ipw.GridBox(layout=ipw.Layout(grid_template_columns="repeat(3, 4.8em)"))
     controls = {"size": size, "preset": preset, "mode": mode, **cells}
