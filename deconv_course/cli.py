@@ -1,4 +1,4 @@
-"""The ``deconv-course`` command: ``lab | check-env | grade | validate | build-exercises | bench``.
+"""The ``deconv-course`` command: ``lab | check-env | grade | validate | build-exercises | release | progress | bench``.
 
 ``make lab`` and ``make test`` call this after installing the course into ``.venv``;
 ``notebooks/00_start_here.ipynb`` calls :func:`check_env` directly.
@@ -395,10 +395,43 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_build_exercises(args: argparse.Namespace) -> int:
     """``deconv-course build-exercises``: write exercises/ from solutions/."""
-    from deconv_course.grading import build_exercises
+    from deconv_course.grading import build_exercises, public
 
+    print(f"wrote {public.write()}")  # check() in the exercises runs from it
     for path in build_exercises(args.solutions, args.exercises, execute=not args.no_execute):
         print(f"wrote {path}")
+    return 0
+
+
+def _cmd_build_public_cases(args: argparse.Namespace) -> int:
+    """``deconv-course build-public-cases``: write grading/public_cases.json from the questions."""
+    from deconv_course.grading import public
+
+    print(f"wrote {public.write(args.out or public.PATH)}")
+    return 0
+
+
+def _cmd_release(args: argparse.Namespace) -> int:
+    """``deconv-course release DIR``: write the student edition into DIR."""
+    from deconv_course.grading.release import write_release
+
+    root = _resolve_course_dir(args, needs="exercises")
+    if root is None:
+        return 1
+    try:
+        dest = write_release(args.dir, root)
+    except (FileExistsError, ValueError) as exc:
+        print(f"release: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote the student edition to {dest}")
+    return 0
+
+
+def _cmd_progress(args: argparse.Namespace) -> int:
+    """``deconv-course progress``: every question with its status, from check()'s record."""
+    from deconv_course.grading import progress
+
+    print(progress())
     return 0
 
 
@@ -499,6 +532,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--exercises", default="exercises", help="folder to write the exercises into")
     p.add_argument("--no-execute", action="store_true", help="do not execute them to store outputs")
     p.set_defaults(func=_cmd_build_exercises)
+
+    p = sub.add_parser(
+        "build-public-cases",
+        help="write grading/public_cases.json (what check() runs) from the questions",
+    )
+    p.add_argument("--out", help="file to write (default: the package's public_cases.json)")
+    p.set_defaults(func=_cmd_build_public_cases)
+
+    p = sub.add_parser(
+        "release",
+        help="write the student edition into DIR (no solutions, references or quiz answers)",
+        description="Write what students receive: notebooks/, exercises/, the deconv_course "
+        "package without its answer key, README.md, pyproject.toml and LICENSE.",
+    )
+    p.add_argument("dir", metavar="DIR", help="a new or empty folder outside the checkout")
+    p.add_argument("--course-dir", metavar="DIR", help=COURSE_DIR_HELP)
+    p.set_defaults(func=_cmd_release)
+
+    p = sub.add_parser("progress", help="list every question with its status and points")
+    p.set_defaults(func=_cmd_progress)
 
     p = sub.add_parser(
         "work",

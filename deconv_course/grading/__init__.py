@@ -3,17 +3,24 @@
 Taught in notebooks/00_start_here.ipynb ("How the exercises work").
 
 * ``check("ex03.conv_transpose2d", conv_transpose2d)`` (or ``check("ex03.conv_transpose2d")``,
-  which looks the function up in the notebook) runs the question's *public* cases at once and
-  prints a short report, with a hint when the output matches a known mistake.
-* ``validate(path)`` / ``deconv-course validate NOTEBOOK`` re-runs a saved notebook in a fresh
-  kernel and prints what the grader would award on the public cases.
+  which looks the function up in the notebook) runs the question's *public* cases at once, with
+  a hint where the output matches a known mistake. It returns a ``CheckResult`` (HTML in Jupyter, text in a terminal; ``assert check(...)``
+  fails unless every public case passed) and runs from the shipped public-case data
+  (``public``), so it works where the answer key is absent. ``hint(id)`` gives hints on demand.
+* ``progress()`` / ``deconv-course progress`` lists every question with its status and points.
+* ``validate(path)`` (callable from a notebook cell) / ``deconv-course validate NOTEBOOK``
+  re-runs a saved notebook in a fresh kernel and prints what the grader would award on the
+  public cases.
 * ``grade(paths, out_dir, jobs)`` / ``deconv-course grade PATHS... --out DIR [-j N]`` grades a
   batch into ``DIR/grades.csv`` and one ``DIR/<name>.json`` per submission.
-* ``deconv-course build-exercises`` writes ``exercises/`` from ``solutions/``.
+* ``deconv-course build-exercises`` writes ``exercises/`` from ``solutions/`` (and the public-case
+  data, ``deconv-course build-public-cases``); ``deconv-course release DIR`` writes the student
+  edition (``release``).
 
 One job per module: ``model`` (questions, cases, reports), ``questions`` (one module per
-exercise), ``compare`` (judging and hints), ``feedback`` (``check``), ``kernel`` (the kernel
-runner), ``kernel_side`` (the code that runs in the kernel, as files), ``exchange`` (the
+exercise), ``compare`` (judging and hints), ``public`` (the public cases as shipped data),
+``feedback`` (``check``, ``hint``), ``render`` (their HTML and text), ``progress_log``
+(``progress``), ``release`` (the student edition), ``kernel`` (the kernel runner), ``kernel_side`` (the code that runs in the kernel, as files), ``exchange`` (the
 plain-data boundary), ``runner`` (one submission), ``batch`` (a class and its reports) and
 ``generate`` (exercises from solutions). Read ``batch``'s docstring for the grader's limits.
 """
@@ -33,6 +40,11 @@ _WHERE = {
     "judge_case": "compare",
     "score_question": "compare",
     "check": "feedback",
+    "hint": "feedback",
+    "run_check": "feedback",
+    "CheckResult": "render",
+    "progress": "progress_log",
+    "write_release": "release",
     "format_report": "feedback",
     "format_submission": "feedback",
     "run_public": "feedback",
@@ -79,6 +91,11 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "check",
+    "hint",
+    "progress",
+    "CheckResult",
+    "run_check",
+    "write_release",
     "run_public",
     "validate",
     "grade",

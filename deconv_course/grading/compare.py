@@ -6,11 +6,12 @@ A result from a student's function arrives as plain data ``{"type": ..., "value"
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from .model import Case, CaseResult, Question
+from .model import Case, CaseResult, Question, Variant
 
 
 def _norm_choice(s: str) -> str:
@@ -81,10 +82,37 @@ def compare(q: Question, got: dict, expected: Any, case: Case | None = None) -> 
     )
 
 
-def _matches(q: Question, got: dict, variant_value: Any) -> bool:
-    """Does the answer equal a known wrong variant (dtype ignored, so int buffers match too)?"""
+INT_TRUNCATION = Variant(
+    "integer truncation",
+    None,  # computed from the reference: see mistakes()
+    "your values are the right ones truncated to whole numbers: an int buffer (np.zeros_like of "
+    "an int input, or dtype=int) drops the fractions; allocate the output with dtype=float",
+)
+
+
+def mistakes(q: Question) -> list[Variant]:
+    """The known mistakes of ``q``: its own variants, and on float questions integer truncation.
+
+    Integer truncation (values equal to ``np.trunc`` of the right answer) is generic; it is left
+    out where the question has its own variant for it (``"integer buffer"``).
+    """
+    out = list(q.variants)
+    if q.kind == "float" and not any(v.name == "integer buffer" for v in out):
+        ref = q.reference
+        out.append(replace(INT_TRUNCATION, fn=lambda *a, **k: np.trunc(np.asarray(ref(*a, **k), float))))
+    return out
+
+
+def _matches(q: Question, got: dict, variant_value: Any, by: str = "value") -> bool:
+    """Does the answer equal a known wrong variant (dtype ignored, so int buffers match too)?
+
+    ``by="shape"``: ``variant_value`` is the shape the mistake gives; any array of it matches.
+    """
     if variant_value is None:
         return False
+    if by == "shape":
+        arr = _as_array(got)
+        return arr is not None and tuple(arr.shape) == tuple(variant_value)
     if q.kind == "choice":
         return got["type"] == "str" and _norm_choice(got["value"]) == _norm_choice(str(variant_value))
     if q.kind in ("bool", "int"):
@@ -106,22 +134,50 @@ def _same(a: Any, b: Any) -> bool:
         return a == b
 
 
+def distinguishable(v: Variant, vv: Any, expected: Any) -> bool:
+    """Is the mistake's output ``vv`` different from the right answer on this case?"""
+    if v.by == "shape":
+        return tuple(vv) != tuple(np.shape(expected))
+    return not _same(vv, expected)
+
+
 def hint_for(q: Question, case: Case, got: dict, expected: Any) -> str:
     """The hint for a failed case: the case's own, else the first known mistake the answer matches."""
     if case.hint:
         return case.hint
     from .questions import variant_output  # the answer key: grader side only
 
-    for v in q.variants:
+    for v in mistakes(q):
         try:
             vv = variant_output(q, v, case)
         except Exception:
             continue
-        if _same(vv, expected):
+        if not distinguishable(v, vv, expected):
             continue  # this variant is indistinguishable from the answer here
-        if _matches(q, got, vv):
+        if _matches(q, got, vv, v.by):
             return v.hint
     return ""
+
+
+def merge_hints(evidence: dict[str, dict[int, bool]]) -> list[tuple[str, list[int]]]:
+    """The hints to show for one question, each once, with the cases it explains.
+
+    ``evidence`` maps a hint to {case index: does the answer match the mistake there}, for the
+    cases where the mistake differs from the right answer and the answer came back (a crash says
+    nothing). A mistake the answer contradicts on some case (it matched the mistake on none of
+    its predictions there) is not shown while an uncontradicted one explains something, and a
+    mistake that explains only a subset of what another explains is dropped: flipping only the
+    rows looks like "not flipped" on kernels that are symmetric top to bottom, but only "flip in
+    BOTH axes" explains every case. Returns [(hint, case indices)] in the order of ``evidence``.
+    """
+    explained = {h: {i for i, m in ev.items() if m} for h, ev in evidence.items()}
+    clean = [h for h, ev in evidence.items() if explained[h] and all(ev.values())]
+    if clean:
+        chosen = [h for h in clean if not any(explained[h] < explained[o] for o in clean if o != h)]
+    else:
+        best = max((len(e) for e in explained.values()), default=0)
+        chosen = [next(h for h, e in explained.items() if len(e) == best)] if best else []
+    return [(h, sorted(explained[h])) for h in chosen]
 
 
 def judge_case(q: Question, case: Case, raw: dict, expected: Any) -> CaseResult:

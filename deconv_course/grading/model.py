@@ -61,11 +61,17 @@ class Case:
 
 @dataclass(frozen=True)
 class Variant:
-    """A known wrong answer: ``fn`` has the reference's signature; ``hint`` explains it."""
+    """A known wrong answer: ``fn`` has the reference's signature; ``hint`` explains it.
+
+    ``by="value"``: ``fn`` returns the wrong answer itself. ``by="shape"``: ``fn`` returns only
+    the shape the mistake produces (where its values are not defined, e.g. a weight read in the
+    wrong layout when the channel counts differ); an array of that shape matches.
+    """
 
     name: str
     fn: Callable
     hint: str
+    by: str = "value"  # value | shape
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class Question:
     rtol: float = 1e-7
     atol: float = 1e-9
     answers: Mapping[str, str] = field(default_factory=dict)  # a quiz's answer key: item -> answer
+    hints: tuple[str, ...] = ()  # hints on demand (``hint(id)``): a nudge first, then more
 
     @property
     def exercise(self) -> str:

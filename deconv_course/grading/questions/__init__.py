@@ -18,6 +18,7 @@ from . import ex01, ex02, ex03, ex03_restoration, ex04, ex05, ex06
 __all__ = [
     "QUESTIONS",
     "EXERCISES",
+    "MINUTES",
     "questions_for",
     "expected_for",
     "variant_output",
@@ -36,6 +37,17 @@ EXERCISES = {
     "ex04": "ex04_fixing_the_code",
     "ex05": "ex05_trends_and_challenges",
     "ex06": "ex06_faq_quiz",
+}
+
+# An honest estimate of the time a newcomer needs per exercise (reading, coding, debugging),
+# shown by ``progress()``; measured against the number and difficulty of its questions.
+MINUTES = {
+    "ex01": 15,
+    "ex02": 30,
+    "ex03": 120,
+    "ex04": 45,
+    "ex05": 45,
+    "ex06": 15,
 }
 
 

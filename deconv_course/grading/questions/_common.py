@@ -64,3 +64,13 @@ def _scipy_2d(image: Any, kernel: Any, mode: str, convolve: bool = False) -> np.
 
     op = signal.convolve2d if convolve else signal.correlate2d
     return op(np.asarray(image, float), np.asarray(kernel, float), mode=mode)
+
+
+def with_hints(questions: list, hints: dict[str, tuple[str, ...]]) -> list:
+    """``questions`` with each one's hints on demand (``hint(id)``) set from ``hints`` (id -> levels)."""
+    from dataclasses import replace
+
+    missing = {q.id for q in questions} - set(hints)
+    if missing:
+        raise ValueError(f"no hints for {sorted(missing)}")
+    return [replace(q, hints=tuple(hints[q.id])) for q in questions]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Case, Question, Variant
-from ._common import _ints, _psf
+from ._common import _ints, _psf, with_hints
 
 QUESTIONS: list[Question] = []
 
@@ -45,7 +45,11 @@ def _meaning_public():
 def _meaning_hidden(rng):
     terms = list(TERMS)
     rng.shuffle(terms)
-    return [Case((t,)) for t in terms]
+    public = set(PUBLIC_TERMS)
+    return [
+        Case((t,), label="a term from the public cases" if t in public else "a term not in the public cases")
+        for t in terms
+    ]
 
 
 QUESTIONS.append(
@@ -109,7 +113,10 @@ def _circular_hidden(rng):
     cases = []
     for kshape in [(3, 3), (5, 5), (3, 5), (1, 3)]:
         shape = (_ints(rng, 7, 16), _ints(rng, 7, 16))
-        cases.append(Case((rng.random(shape), _psf(rng, kshape))))
+        label = f"random image, {'x'.join(map(str, kshape))} PSF" + (
+            "" if kshape[0] == kshape[1] else " (not square)"
+        )
+        cases.append(Case((rng.random(shape), _psf(rng, kshape)), label=label))
     return cases
 
 
@@ -141,3 +148,24 @@ QUESTIONS.append(
         ),
     )
 )
+
+HINTS = {
+    "ex01.meaning": (
+        "Ask what the thing does to its input: make it bigger (a layer in a network), or undo a "
+        "blur that a camera or a microscope caused?",
+        "Everything named after a layer (ConvTranspose2d, decoders, generators, 'fractionally "
+        "strided') is the upsampling operator; named filters and algorithms that restore a photo "
+        "(Wiener, Richardson-Lucy, inverse filter) solve the inverse problem.",
+        "Return exactly one of the two strings UPSAMPLING or INVERSE defined in the notebook; a "
+        "dict from term to string is one clean way.",
+    ),
+    "ex01.circular_blur": (
+        "A blur is a true convolution: y[n] = sum over m of h[m] x[n - m], with the indices "
+        "taken modulo the image size.",
+        "Loop over the PSF's pixels: for each offset (a, b) from its centre, add "
+        "psf[a, b] * np.roll(image, (a - ch, b - cw), axis=(0, 1)), where (ch, cw) = psf.shape // 2.",
+        "Check the sign of the roll on a one-pixel PSF that is off-centre: the image must move "
+        "in the direction the PSF's pixel points to.",
+    ),
+}
+QUESTIONS = with_hints(QUESTIONS, HINTS)

@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 
 from ..model import Case, Question, Variant
-from ._common import _F, _FLIP_CORR, _T, _img, _ints, _labelled, _np, _scipy_2d
+from ._common import _F, _FLIP_CORR, _T, _img, _ints, _labelled, _np, _scipy_2d, with_hints
 
 QUESTIONS: list[Question] = []
 
@@ -38,7 +38,9 @@ def _valid_hidden(rng):
     cases = []
     for kshape in [(3, 3), (2, 3), (3, 1), (4, 2)]:
         shape = (_ints(rng, 5, 11), _ints(rng, 5, 11))
-        cases.append(Case((_img(rng, shape), _img(rng, kshape))))
+        cases.append(
+            Case((_img(rng, shape), _img(rng, kshape)), label=f"random image, {kshape[0]}x{kshape[1]} kernel")
+        )
     return cases
 
 
@@ -101,7 +103,10 @@ def _recipe_colmajor(image, kernel, weight, bias):
 
 
 def _recipe_case(rng, h, w, k, n):
-    return Case((_img(rng, (h, w)), _img(rng, (k, k)), _img(rng, (n, (h // 2) * (w // 2))), _img(rng, (n,))))
+    return Case(
+        (_img(rng, (h, w)), _img(rng, (k, k)), _img(rng, (n, (h // 2) * (w // 2))), _img(rng, (n,))),
+        label=f"random image, {k}x{k} kernel, {'one output' if n == 1 else 'several outputs'}",
+    )
 
 
 def _recipe_public():
@@ -141,3 +146,22 @@ QUESTIONS.append(
         ),
     )
 )
+
+HINTS = {
+    "ex02.correlate2d": (
+        "'valid' mode: the kernel stays inside the image, so the output is (H - kH + 1) x (W - kW + 1).",
+        "out[i, j] = np.sum(image[i:i + kH, j:j + kW] * kernel): the kernel as it is, not flipped.",
+        "Allocate the output with dtype=float, loop over its positions, and return it.",
+    ),
+    "ex02.convolve2d": (
+        "True convolution is cross-correlation with the kernel flipped.",
+        "Flip in BOTH axes: kernel[::-1, ::-1] (np.flip(kernel) does the same), then reuse your correlate2d.",
+    ),
+    "ex02.recipe_forward": (
+        "Four steps: pad by k // 2 and cross-correlate (padding keeps the size), average-pool "
+        "2 x 2, flatten, then a dense layer.",
+        "The dense layer is z = W @ v + b with v the pooled map flattened row by row (v = pooled.ravel()).",
+        "Print the shape after each step on the first public case: 4x4 -> 4x4 -> 2x2 -> 4 -> 2.",
+    ),
+}
+QUESTIONS = with_hints(QUESTIONS, HINTS)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Case, MatrixOp, Question, Variant
-from ._common import _F, _FLIP_CORR, _T, _img, _ints, _labelled, _np, _torch
+from ._common import _F, _FLIP_CORR, _T, _img, _ints, _labelled, _np, _torch, with_hints
 
 QUESTIONS: list[Question] = []
 
@@ -29,6 +29,21 @@ def _tsize_no_op(i, k, s=1, p=0, op=0, d=1):
     return (i - 1) * s - 2 * p + d * (k - 1) + 1
 
 
+_OFF_BY_ONE = (
+    "off by one: count the output pixels on a tiny example (input 1, kernel 1, stride 1 gives 1; "
+    "input 2, kernel 2 gives 3): the kernel's span is d*(k-1)+1 pixels and the last of the "
+    "(i-1)*s+1 placements covers it"
+)
+
+
+def _tsize_plus_one(i, k, s=1, p=0, op=0, d=1):
+    return _tsize(i, k, s, p, op, d) + 1
+
+
+def _tsize_minus_one(i, k, s=1, p=0, op=0, d=1):
+    return _tsize(i, k, s, p, op, d) - 1
+
+
 def _csize(i, k, s=1, p=0, op=0, d=1):
     return (i + 2 * p - d * (k - 1) - 1) // s + 1
 
@@ -39,7 +54,7 @@ def _tsize_case(rng):
         p = _ints(rng, 0, 3)
         op = _ints(rng, 0, max(s, d) - 1)
         if _tsize(i, k, s, p, op, d) >= 1:
-            return Case((i, k, s, p, op, d))
+            return Case((i, k, s, p, op, d), label=_size_label(s, p, d, op))
 
 
 def _tsize_public():
@@ -49,6 +64,15 @@ def _tsize_public():
         Case((6, 5, 3, 2, 0, 1), label="input 6, kernel 5, stride 3, padding 2"),
         Case((4, 3, 1, 0, 0, 2), label="input 4, kernel 3, dilation 2"),
     ]
+
+
+def _size_label(s, p, d, op=0):
+    """What kind of size question this is (which features are on), not its numbers."""
+    parts = ["stride 1" if s == 1 else "stride > 1", "padding" if p else "no padding"]
+    parts.append("dilation > 1" if d > 1 else "no dilation")
+    if op:
+        parts.append("output padding")
+    return ", ".join(parts)
 
 
 def _tsize_hidden(rng):
@@ -78,6 +102,8 @@ QUESTIONS.append(
                 _csize,
                 "that is the convolution's formula; the transposed one runs it backwards",
             ),
+            Variant("one too many", _tsize_plus_one, _OFF_BY_ONE),
+            Variant("one too few", _tsize_minus_one, _OFF_BY_ONE),
         ),
     )
 )
@@ -113,7 +139,7 @@ def _opad_hidden(rng):
             _ints(rng, 1, 2),
         )
         if i + 2 * p - d * (k - 1) - 1 >= 0:
-            cases.append(Case((i, k, s, p, d)))
+            cases.append(Case((i, k, s, p, d), label=_size_label(s, p, d)))
     return cases
 
 
@@ -172,7 +198,8 @@ def _cmat_hidden(rng):
     cases = []
     for kshape, s, p in [((3, 3), 1, 0), ((2, 3), 2, 1), ((3, 3), 2, 0), ((1, 2), 1, 1)]:
         shape = (_ints(rng, 4, 7), _ints(rng, 4, 7))
-        cases.append(Case((_img(rng, kshape), shape, s, p)))
+        label = f"random input, {kshape[0]}x{kshape[1]} kernel, stride {s}, padding {p}"
+        cases.append(Case((_img(rng, kshape), shape, s, p), label=label))
     return cases
 
 
@@ -214,6 +241,12 @@ def _ct_layout(input, weight, stride=1, padding=0, output_padding=0):
     return _ct_ref(input, np.swapaxes(np.asarray(weight), 0, 1), stride, padding, output_padding)
 
 
+def _ct_layout_shape(input, weight, stride=1, padding=0, output_padding=0):
+    """The shape a (out, in, kH, kW) reading of the weight gives: weight.shape[0] output channels."""
+    full = _ct_ref(input, weight, stride, padding, output_padding).shape
+    return (full[0], np.shape(weight)[0]) + full[2:]
+
+
 def _ct_no_crop(input, weight, stride=1, padding=0, output_padding=0):
     return _ct_ref(input, weight, stride, 0, output_padding)
 
@@ -236,7 +269,11 @@ def _ct_crop_one_side(input, weight, stride=1, padding=0, output_padding=0):
 
 def _ct_case(rng, n, cin, cout, kshape, s, p, op):
     h, w = _ints(rng, 2, 5), _ints(rng, 2, 5)
-    return Case((_img(rng, (n, cin, h, w)), _img(rng, (cin, cout) + kshape), s, p, op))
+    label = (
+        f"batch {n}, {cin} -> {cout} channels, {kshape[0]}x{kshape[1]} kernel, stride {s}, padding {p}, "
+        f"output padding {op}"
+    )
+    return Case((_img(rng, (n, cin, h, w)), _img(rng, (cin, cout) + kshape), s, p, op), label=label)
 
 
 def _ct_public():
@@ -288,6 +325,13 @@ QUESTIONS.append(
                 _ct_layout,
                 "weight layout: ConvTranspose2d's weight is (in_channels, out_channels, kH, kW), "
                 "the reverse of Conv2d's (out, in, kH, kW)",
+            ),
+            Variant(
+                "layout (shape)",
+                _ct_layout_shape,
+                "weight layout: ConvTranspose2d's weight is (in_channels, out_channels, kH, kW), "
+                "the reverse of Conv2d's (out, in, kH, kW)",
+                by="shape",
             ),
             Variant(
                 "no crop",
@@ -347,7 +391,10 @@ def _zi_public():
 
 def _zi_hidden(rng):
     return [
-        Case((_img(rng, (_ints(rng, 2, 6), _ints(rng, 2, 6))), _img(rng, (k, k)), s))
+        Case(
+            (_img(rng, (_ints(rng, 2, 6), _ints(rng, 2, 6))), _img(rng, (k, k)), s),
+            label=f"random input, {k}x{k} kernel, stride {s}",
+        )
         for k, s in [(3, 2), (2, 1), (4, 3), (3, 1), (5, 2)]
     ]
 
@@ -433,6 +480,16 @@ def _adj_hidden(rng):
     P[0, 0] += 1.0
     cases.append(_adj_pairs(M, (n,), (m,), wrong=P))
     cases.append(_adj_pairs(M * 1e-6, (n,), (m,), wrong=M.T * 1e-6 * 1.5))
+    labels = [
+        "a random matrix and its transpose",
+        "a matrix with very large entries and its transpose",
+        "a 2D convolution matrix and its transpose",
+        "a 2D convolution matrix and itself (not adjoint)",
+        "a matrix and a transpose with one entry changed (not adjoint)",
+        "a matrix with very small entries and a scaled transpose (not adjoint)",
+    ]
+    for c, lab in zip(cases, labels):
+        c.label = lab
     return cases
 
 
@@ -462,3 +519,45 @@ QUESTIONS.append(
         ),
     )
 )
+
+HINTS = {
+    "ex03.output_size": (
+        "Run the convolution's size formula backwards: a convolution maps o -> (o + 2p - d(k-1) - "
+        "1) // s + 1; solve for o.",
+        "(i - 1) * stride places the kernel's first pixel; the kernel spans d*(k-1)+1 pixels; "
+        "padding is cropped from each side; output_padding is added once.",
+        "(i - 1) * s - 2 * p + d * (k - 1) + output_padding + 1",
+    ),
+    "ex03.output_padding": (
+        "A strided convolution maps several input sizes to the same output size; output_padding "
+        "picks which one the transposed convolution gives back.",
+        "Compute the convolution's output size o, then what the transposed convolution returns "
+        "for o without output_padding; the difference to the input size is the answer.",
+    ),
+    "ex03.conv_matrix": (
+        "C has one ROW per output pixel and one COLUMN per input pixel: shape (oH*oW, H*W).",
+        "Column j of C is the convolution of the j-th basis image (a single 1 at pixel j): "
+        "build it by applying your cross-correlation to each basis image.",
+        "Mind stride and padding: pad the basis image, correlate, then keep every stride-th output.",
+    ),
+    "ex03.conv_transpose2d": (
+        "Scatter: each input pixel x[n, ci, i, j] adds x * weight[ci, co] to the output window "
+        "that starts at (i * stride, j * stride).",
+        "Build the FULL output first, of size (H - 1) * stride + kH (+ output_padding); then crop "
+        "`padding` rows/columns from every side.",
+        "The weight is (in_channels, out_channels, kH, kW): the number of output channels is "
+        "weight.shape[1].",
+    ),
+    "ex03.zero_insert": (
+        "Three steps: insert stride - 1 zeros between the input's pixels, pad by k - 1 on every "
+        "side, then cross-correlate ('valid') with the kernel flipped.",
+        "The zero-inserted size is (H - 1) * stride + 1; there are no zeros after the last pixel.",
+    ),
+    "ex03.is_adjoint": (
+        "B is the adjoint of A when <A x, y> = <x, B y> for every x and y.",
+        "Draw random x of input_shape and y of output_shape, compute both inner products with "
+        "np.vdot, and compare them with a RELATIVE tolerance.",
+        "abs(a - b) <= 1e-8 * max(abs(a), abs(b), 1e-300) works for both tiny and huge operators.",
+    ),
+}
+QUESTIONS = with_hints(QUESTIONS, HINTS)

@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np
 
 from ..model import Case, Question, Variant
-from ._common import _ints, _psf
+from ._common import _ints, _psf, with_hints
 
 QUESTIONS: list[Question] = []
 
@@ -51,7 +51,11 @@ def _p2o_public():
 
 def _p2o_hidden(rng):
     return [
-        Case((_psf(rng, k), (_ints(rng, 6, 12), _ints(rng, 6, 12)))) for k in [(3, 3), (5, 3), (2, 4), (1, 5)]
+        Case(
+            (_psf(rng, k), (_ints(rng, 6, 12), _ints(rng, 6, 12))),
+            label=f"random {k[0]}x{k[1]} PSF" + (" (even-sized)" if k[0] % 2 == 0 or k[1] % 2 == 0 else ""),
+        )
+        for k in [(3, 3), (5, 3), (2, 4), (1, 5)]
     ]
 
 
@@ -112,7 +116,10 @@ def _wiener_public():
 
 def _wiener_hidden(rng):
     return [
-        Case((rng.random((_ints(rng, 8, 14), _ints(rng, 8, 14))), _psf(rng, k), b))
+        Case(
+            (rng.random((_ints(rng, 8, 14), _ints(rng, 8, 14))), _psf(rng, k), b),
+            label=f"random image, {k[0]}x{k[1]} PSF, {'small' if b < 0.1 else 'large'} balance",
+        )
         for k, b in [((3, 3), 0.05), ((3, 5), 0.2), ((5, 5), 0.01), ((1, 3), 1.0)]
     ]
 
@@ -185,7 +192,10 @@ def _rl_public():
 
 def _rl_hidden(rng):
     return [
-        Case((rng.random((_ints(rng, 10, 18), _ints(rng, 10, 18))) + 0.05, _psf(rng, k), n))
+        Case(
+            (rng.random((_ints(rng, 10, 18), _ints(rng, 10, 18))) + 0.05, _psf(rng, k), n),
+            label=f"random positive image, {k[0]}x{k[1]} PSF, several iterations",
+        )
         for k, n in [((3, 3), 4), ((3, 5), 7), ((5, 3), 3), ((2, 3), 6)]
     ]
 
@@ -225,3 +235,22 @@ QUESTIONS.append(
         ),
     )
 )
+
+HINTS = {
+    "ex03.psf2otf": (
+        "The OTF is the FFT of the PSF, after the PSF is zero-padded to the image's shape.",
+        "Centre it first: roll the padded PSF by -(size // 2) in both axes, so that its centre "
+        "pixel lands on (0, 0).",
+    ),
+    "ex03.wiener": (
+        "Work in the Fourier domain: H = psf2otf(psf, image.shape), Y = np.fft.fft2(image).",
+        "G = conj(H) / (|H|^2 + balance); the estimate is the real part of ifft2(G * Y).",
+    ),
+    "ex03.richardson_lucy": (
+        "Start from a constant 0.5 image and repeat num_iter times: "
+        "x = x * convolve(image / convolve(x, psf), psf_mirror).",
+        "psf_mirror = psf[::-1, ::-1]; both convolutions use scipy.signal.convolve(..., mode='same').",
+        "Add a tiny constant (1e-12) to the denominator so that a zero does not divide.",
+    ),
+}
+QUESTIONS = with_hints(QUESTIONS, HINTS)

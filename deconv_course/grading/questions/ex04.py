@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 
 from ..model import Case, Question, Variant
-from ._common import _F, _FLIP_CORR, _T, _img, _ints, _np, _scipy_2d
+from ._common import _F, _FLIP_CORR, _T, _img, _ints, _np, _scipy_2d, with_hints
 
 QUESTIONS: list[Question] = []
 
@@ -23,6 +23,10 @@ def _doc_padded_output(image, kernel):
     ph, pw = k.shape[0] // 2, k.shape[1] // 2
     out[ph : ph + np.shape(image)[0], pw : pw + np.shape(image)[1]] = _corr_same(image, kernel)
     return out
+
+
+def _doc_valid(image, kernel):
+    return _scipy_2d(image, kernel, mode="valid")
 
 
 def _doc_int(image, kernel):
@@ -47,7 +51,9 @@ def _doc_hidden(rng):
     cases = []
     for k in [(3, 3), (5, 5), (1, 3), (3, 5)]:
         img = rng.integers(0, 10, size=(_ints(rng, 3, 8), _ints(rng, 3, 8)))
-        cases.append(Case((img, np.round(rng.standard_normal(k), 2))))
+        cases.append(
+            Case((img, np.round(rng.standard_normal(k), 2)), label=f"integer image, {k[0]}x{k[1]} kernel")
+        )
     return cases
 
 
@@ -74,6 +80,12 @@ QUESTIONS.append(
                 "integer output: np.zeros_like(x_padded) inherits the image's int dtype and "
                 "truncates fractions; allocate np.zeros(image.shape, dtype=float)",
             ),
+            Variant(
+                "no padding",
+                _doc_valid,
+                "padding missing: 'same' mode zero-pads the image by kernel_size // 2 on each side "
+                "first (np.pad), so the output has the image's shape",
+            ),
         ),
     )
 )
@@ -93,6 +105,10 @@ def _conv2d_layout(input, weight, bias=None, stride=1, padding=0):
     return _conv2d_ref(input, np.swapaxes(np.asarray(weight), 0, 1), bias, stride, padding)
 
 
+def _conv2d_nopad(input, weight, bias=None, stride=1, padding=0):
+    return _conv2d_ref(input, weight, bias, stride, 0)
+
+
 def _conv2d_nobias(input, weight, bias=None, stride=1, padding=0):
     return _conv2d_ref(input, weight, None, stride, padding)
 
@@ -100,7 +116,9 @@ def _conv2d_nobias(input, weight, bias=None, stride=1, padding=0):
 def _conv2d_case(rng, n, cin, cout, kshape, s, p, bias=True):
     h, w = _ints(rng, 4, 8), _ints(rng, 4, 8)
     b = _img(rng, (cout,)) if bias else None
-    return Case((_img(rng, (n, cin, h, w)), _img(rng, (cout, cin) + kshape), b, s, p))
+    label = f"batch {n}, {cin} -> {cout} channels, {kshape[0]}x{kshape[1]} kernel, stride {s}, padding {p}"
+    label += ", with bias" if bias else ", no bias"
+    return Case((_img(rng, (n, cin, h, w)), _img(rng, (cout, cin) + kshape), b, s, p), label=label)
 
 
 def _conv2d_public():
@@ -143,6 +161,12 @@ QUESTIONS.append(
             Variant(
                 "no bias", _conv2d_nobias, "bias missing: add bias[c] to every pixel of output channel c"
             ),
+            Variant(
+                "no padding",
+                _conv2d_nopad,
+                "padding missing: zero-pad the input's last two axes by `padding` on every side "
+                "(np.pad) before sliding the kernel",
+            ),
         ),
     )
 )
@@ -155,6 +179,11 @@ def _pool_ref(x, kernel_size):
 
 def _pool_global(x, kernel_size):
     return np.asarray(x, float).mean(axis=(-2, -1))
+
+
+def _pool_max(x, kernel_size):
+    F = _F()
+    return _np(F.max_pool2d(_T(x), kernel_size))
 
 
 def _pool_ceil(x, kernel_size):
@@ -175,7 +204,10 @@ def _pool_public():
 
 def _pool_hidden(rng):
     return [
-        Case((_img(rng, (_ints(rng, 1, 2), _ints(rng, 1, 3), _ints(rng, 4, 9), _ints(rng, 4, 9))), k))
+        Case(
+            (_img(rng, (_ints(rng, 1, 2), _ints(rng, 1, 3), _ints(rng, 4, 9), _ints(rng, 4, 9))), k),
+            label=f"random feature map, {k}x{k} pooling",
+        )
         for k in (2, 3, 2, 4)
     ]
 
@@ -196,8 +228,33 @@ QUESTIONS.append(
                 "that is the article's global mean: pooling averages each k x k window separately",
             ),
             Variant(
+                "max pooling",
+                _pool_max,
+                "that is max pooling: average pooling takes the MEAN of each k x k window, not its max",
+            ),
+            Variant(
                 "ceil", _pool_ceil, "partial windows at the border are dropped (floor), like F.avg_pool2d"
             ),
         ),
     )
 )
+
+HINTS = {
+    "ex04.same_correlation": (
+        "'same' mode: pad the image by kernel_size // 2 on each side, then cross-correlate; the "
+        "output has the image's shape.",
+        "Loop over the OUTPUT positions (the image's shape), not over every position of the padded image.",
+        "Allocate the output as np.zeros(image.shape, dtype=float): an int buffer truncates.",
+    ),
+    "ex04.conv2d": (
+        "NCHW: out[n, co] = bias[co] + sum over ci of the cross-correlation of x[n, ci] with weight[co, ci].",
+        "Pad the last two axes by `padding` first; then the output size is (H + 2p - kH) // stride + 1.",
+        "Take every stride-th window: rows i * stride ... i * stride + kH.",
+    ),
+    "ex04.avg_pool2d": (
+        "Non-overlapping k x k windows; each output pixel is the MEAN of its window.",
+        "Drop the rows and columns that do not fill a whole window (H // k windows), then "
+        "reshape to (..., H // k, k, W // k, k) and average over the two k axes.",
+    ),
+}
+QUESTIONS = with_hints(QUESTIONS, HINTS)

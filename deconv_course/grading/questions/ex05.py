@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Case, Question, Variant
-from ._common import _F, _FLIP_CORR, _T, _img, _ints, _np, _torch
+from ._common import _F, _FLIP_CORR, _T, _img, _ints, _np, _torch, with_hints
 
 QUESTIONS: list[Question] = []
 
@@ -29,7 +29,13 @@ def _overlap_public():
 
 
 def _overlap_hidden(rng):
-    return [Case((k, s, _ints(rng, 2, 6))) for k, s in [(3, 2), (5, 2), (4, 3), (3, 1), (6, 4)]]
+    return [
+        Case(
+            (k, s, _ints(rng, 2, 6)),
+            label=f"kernel {k}, stride {s}" + (" (kernel divisible by stride)" if k % s == 0 else ""),
+        )
+        for k, s in [(3, 2), (5, 2), (4, 3), (3, 1), (6, 4)]
+    ]
 
 
 QUESTIONS.append(
@@ -79,7 +85,8 @@ def _ps_public():
 def _ps_hidden(rng):
     cases = []
     for r, c in [(2, 1), (2, 3), (3, 2), (4, 1)]:
-        cases.append(Case((_img(rng, (_ints(rng, 1, 2), c * r * r, _ints(rng, 1, 4), _ints(rng, 1, 4))), r)))
+        x = _img(rng, (_ints(rng, 1, 2), c * r * r, _ints(rng, 1, 4), _ints(rng, 1, 4)))
+        cases.append(Case((x, r), label=f"upscale factor {r}, {c} output channel{'s' if c > 1 else ''}"))
     return cases
 
 
@@ -152,7 +159,8 @@ def _rc_hidden(rng):
                 _img(rng, (_ints(rng, 1, 2), ci, _ints(rng, 2, 5), _ints(rng, 2, 5))),
                 _img(rng, (co, ci, k, k)),
                 s,
-            )
+            ),
+            label=f"{ci} -> {co} channels, {k}x{k} kernel, upscale {s}",
         )
         for ci, co, k, s in [(1, 1, 3, 2), (2, 2, 3, 3), (3, 1, 5, 2), (1, 2, 1, 2)]
     ]
@@ -197,7 +205,10 @@ def _cost_public():
 
 def _cost_hidden(rng):
     return [
-        Case((_ints(rng, 1, 64), _ints(rng, 1, 64), _ints(rng, 1, 7), _ints(rng, 1, 4), _ints(rng, 2, 64)))
+        Case(
+            (_ints(rng, 1, 64), _ints(rng, 1, 64), _ints(rng, 1, 7), _ints(rng, 1, 4), _ints(rng, 2, 64)),
+            label="random layer sizes",
+        )
         for _ in range(5)
     ]
 
@@ -224,3 +235,27 @@ QUESTIONS.append(
         ),
     )
 )
+
+HINTS = {
+    "ex05.overlap_map": (
+        "Transpose-convolve an all-ones input with an all-ones kernel: each output pixel counts "
+        "how many kernel placements cover it.",
+        "Scatter: for every input pixel (i, j), add 1 to the k x k window at (i * stride, j * stride).",
+    ),
+    "ex05.pixel_shuffle": (
+        "Input (N, C * r * r, H, W) becomes (N, C, H * r, W * r): each group of r * r channels "
+        "fills one r x r block of sub-pixels.",
+        "reshape to (N, C, r, r, H, W), transpose to (N, C, H, r, W, r), reshape to (N, C, H * r, W * r).",
+    ),
+    "ex05.resize_conv": (
+        "Two steps, in this order: nearest-neighbour upsampling by `scale`, then a 'same' convolution.",
+        "np.repeat(np.repeat(x, scale, axis=-2), scale, axis=-1) is nearest-neighbour resizing; "
+        "the imported conv2d with padding = k // 2 keeps the size.",
+    ),
+    "ex05.upsampling_cost": (
+        "Count multiply-adds: each of the in * out * k * k weights is used once per pixel it touches.",
+        "Scatter touches every INPUT pixel once; the zero-insertion route computes one k x k "
+        "window per OUTPUT pixel, and the output is (H - 1) * stride + k wide.",
+    ),
+}
+QUESTIONS = with_hints(QUESTIONS, HINTS)

@@ -8,6 +8,7 @@ is the question's ``answers`` field.
 from __future__ import annotations
 
 from ..model import Case, Question
+from ._common import with_hints
 
 QUIZ = {
     "q1": (
@@ -70,7 +71,7 @@ def _quiz_public() -> list[Case]:
 
 
 def _quiz_hidden(rng) -> list[Case]:
-    return [Case((), select=k, hint=hint) for k, (_, hint) in QUIZ.items()]
+    return [Case((), label=f"quiz item {k}", select=k, hint=hint) for k, (_, hint) in QUIZ.items()]
 
 
 QUESTIONS: list[Question] = [
@@ -86,3 +87,11 @@ QUESTIONS: list[Question] = [
         answers=ANSWERS,
     ),
 ]
+
+HINTS = {
+    "ex06.quiz": (
+        "Each answer is one letter; a wrong item shows its explanation when you run check().",
+        "Re-read the FAQ notebook (notebooks/06_faq.ipynb) for the items that are still wrong.",
+    ),
+}
+QUESTIONS = with_hints(QUESTIONS, HINTS)

@@ -1,0 +1,363 @@
+"""What ``check()`` and ``hint()`` return, and how they render: HTML in Jupyter, text in a terminal.
+
+The HTML uses JupyterLab's CSS variables (with fallbacks) so that it reads in the light and the
+dark theme, wraps at words, and shows a small failed case's input, expected and returned arrays
+side by side with the differing cells marked. Both forms are deterministic (no ids, no times),
+so notebooks that store them compare cleanly under nbval.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+OK = "var(--jp-success-color1, #388e3c)"
+BAD = "var(--jp-error-color1, #d32f2f)"
+WARN = "var(--jp-warn-color1, #f57c00)"
+DIM = "var(--jp-ui-font-color2, #616161)"
+BOX = (
+    "font-family: var(--jp-ui-font-family, sans-serif); font-size: var(--jp-ui-font-size1, 13px); "
+    "color: var(--jp-ui-font-color1, inherit); border-left: 4px solid {c}; padding: 0.3em 0.8em; "
+    "margin: 0.2em 0; max-width: 62em; word-break: normal; overflow-wrap: anywhere"
+)
+CELL = "padding: 0.1em 0.6em; text-align: left; vertical-align: top; border: none"
+NUM = "padding: 0.05em 0.4em; text-align: right; border: 1px solid var(--jp-border-color2, #e0e0e0)"
+DIFF = "background: rgba(211, 47, 47, 0.28); font-weight: 600"
+MAX_SIDE = 8  # arrays up to 8 x 8 (after dropping leading axes of length 1) are shown
+WIDTH = 88
+
+
+@dataclass
+class CaseCheck:
+    """One public case's verdict; ``inputs``/``expected``/``returned`` are set for array answers."""
+
+    label: str
+    status: str
+    passed: bool
+    message: str = ""
+    hint: str = ""
+    traceback: str | None = None
+    inputs: list[tuple[str, Any]] | None = None
+    expected: Any = None
+    returned: Any = None
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "passed": self.passed, "message": self.message, "hint": self.hint, "case": self.label}  # fmt: skip
+
+
+@dataclass
+class CheckResult:
+    """What ``check()`` found: ``assert check(...)`` (or ``.passed``) fails unless all cases passed.
+
+    ``hints`` are the known mistakes the answer matches, each once: (hint, numbers of the cases
+    it explains, counted from 1). ``warnings`` come from the static method check (they are not failures here,
+    but the grader gives the question 0 points).
+    """
+
+    id: str
+    name: str
+    title: str
+    points: int
+    score: float
+    status: str
+    passed: bool
+    cases: list[CaseCheck]
+    hints: list[tuple[str, list[int]]]
+    warnings: list[str] = field(default_factory=list)
+    skipped: bool = False
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def to_dict(self) -> dict:
+        """The question report's JSON form (as ``run_public`` returns it)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "title": self.title,
+            "points": self.points,
+            "score": self.score,
+            "status": self.status,
+            "cases": [c.to_dict() for c in self.cases],
+        }
+
+    def __repr__(self) -> str:
+        if self.skipped:
+            return f"{self.id}: check skipped (the grader runs its own cases)"
+        return text_check(self)
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        if self.skipped:
+            return ""
+        return html_check(self)
+
+
+@dataclass
+class HintResult:
+    """One hint of ``hint(id)``: ``level`` of ``levels``."""
+
+    id: str
+    title: str
+    level: int
+    levels: int
+    text: str
+
+    def _more(self) -> str:
+        if self.level < self.levels:
+            return f"run hint({self.id!r}) again for more"
+        return "that was the last hint; check() shows hints aimed at your own answer"
+
+    def __repr__(self) -> str:
+        head = f"hint {self.level} of {self.levels} for {self.id} ({self.title}): "
+        return _wrap(head + self.text) + "\n" + _wrap(f"({self._more()})")
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        return (
+            f'<div style="{BOX.format(c=WARN)}"><b>hint {self.level} of {self.levels}</b> for '
+            f"<code>{e(self.id)}</code> ({e(self.title)})<div>{e(self.text)}</div>"
+            f'<div style="color: {DIM}">{e(self._more())}</div></div>'
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# shared wording
+# ---------------------------------------------------------------------------------------------
+def _wrap(text: str, indent: str = "", first: str | None = None) -> str:
+    return textwrap.fill(
+        text,
+        WIDTH,
+        initial_indent=indent if first is None else first,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def _headline(r: CheckResult) -> tuple[str, str]:
+    """(mark and first line, colour)."""
+    n, passed = len(r.cases), sum(c.passed for c in r.cases)
+    head = f"{r.id} · {r.title}"
+    if r.status == "passed":
+        return f"\u2714 {head}: all {n} public cases passed ({r.score:g} / {r.points} points)", OK
+    if r.status == "not attempted":
+        return f"{head}: not attempted yet", DIM
+    if r.status in ("missing", "not callable"):
+        return f"{head}: no function `{r.name}` is defined yet", DIM
+    return f"\u2718 {head}: {passed} of {n} public cases passed ({r.score:g} / {r.points} points)", BAD
+
+
+def _advice(r: CheckResult) -> str:
+    if r.status == "passed":
+        return "The grader also runs hidden cases."
+    if r.status == "not attempted":
+        return (
+            f"Replace the `raise NotImplementedError` in `{r.name}` with your code, run that cell, "
+            f"then run this check again. Stuck? hint({r.id!r}) gives a nudge."
+        )
+    if r.status in ("missing", "not callable"):
+        return f"Run the cell that defines `{r.name}`, then this check again."
+    return f"Stuck? hint({r.id!r}) gives a nudge, more on each call."
+
+
+def _small(a: Any) -> np.ndarray | None:
+    """``a`` as a 0-2-D array to display, or None when it is not a small array."""
+    if not isinstance(a, np.ndarray) or a.dtype.kind not in "biufc":
+        return None
+    while a.ndim > 2 and a.shape[0] == 1:
+        a = a[0]
+    if a.ndim == 1:
+        a = a[None, :]
+    if a.ndim != 2 or a.shape[0] > MAX_SIDE or a.shape[1] > MAX_SIDE or a.size == 0:
+        return None
+    return a
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, (complex, np.complexfloating)):
+        return f"{v.real:.3g}{v.imag:+.3g}j"
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def _panels(
+    c: CaseCheck, rtol: float = 1e-7, atol: float = 1e-9
+) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
+    """(title, array, mask of differing cells) for each array of a failed case small enough to show."""
+    if c.passed or c.returned is None:
+        return []
+    exp, got = _small(np.asarray(c.expected)), _small(np.asarray(c.returned))
+    out = [(name, a, None) for name, v in (c.inputs or []) if (a := _small(v)) is not None]
+    if exp is None and got is None:
+        return []
+    mask = None
+    if exp is not None and got is not None and exp.shape == got.shape:
+        with np.errstate(all="ignore"):
+            mask = ~np.isclose(got.astype(complex), exp.astype(complex), rtol=rtol, atol=atol)
+    if exp is not None:
+        out.append(("expected", exp, None))
+    if got is not None:
+        out.append(("returned", got, mask))
+    return out
+
+
+def _marked(r: CheckResult) -> bool:
+    return any(m is not None and m.any() for c in r.cases for _, _, m in _panels(c))
+
+
+# ---------------------------------------------------------------------------------------------
+# text
+# ---------------------------------------------------------------------------------------------
+def _text_grid(title: str, a: np.ndarray, mask: np.ndarray | None) -> list[str]:
+    cells = [
+        [_fmt(v) + ("*" if mask is not None and mask[i, j] else "") for j, v in enumerate(row)]
+        for i, row in enumerate(a)
+    ]
+    width = max(len(s) for row in cells for s in row)
+    lines = [title] + [" ".join(s.rjust(width) for s in row) for row in cells]
+    return lines
+
+
+def _cases_word(numbers: list[int], total: int) -> str:
+    if len(numbers) == total and total > 1:
+        return "all cases"
+    return ("case " if len(numbers) == 1 else "cases ") + ", ".join(map(str, numbers))
+
+
+def _tracebacks(r: CheckResult) -> list[str | None]:
+    """Each case's traceback, or None where it repeats the one shown for an earlier case."""
+    seen, out = set(), []
+    for c in r.cases:
+        out.append(c.traceback if c.traceback and c.traceback not in seen else None)
+        seen.add(c.traceback)
+    return out
+
+
+def _side_by_side(blocks: list[list[str]], indent: str) -> list[str]:
+    widths = [max(len(s) for s in b) for b in blocks]
+    rows = max(len(b) for b in blocks)
+    out = []
+    for i in range(rows):
+        parts = [(b[i] if i < len(b) else "").ljust(w) for b, w in zip(blocks, widths)]
+        out.append((indent + "   ".join(parts)).rstrip())
+    return out
+
+
+def text_check(r: CheckResult) -> str:
+    head, _ = _headline(r)
+    lines = [_wrap(head)]
+    if r.status not in ("passed", "not attempted", "missing", "not callable"):
+        for n, (c, tb) in enumerate(zip(r.cases, _tracebacks(r)), 1):
+            mark = "\u2714" if c.passed else "\u2718"
+            lines.append(
+                _wrap(f"{mark} {n}. {c.label}" + ("" if c.passed else f": {c.message}"), "      ", "  ")
+            )
+            if tb:
+                lines += ["      " + t for t in tb.splitlines()]
+            if c.hint and c.hint not in {h for h, _ in r.hints}:
+                lines.append(_wrap(f"hint: {c.hint}", "          ", "      "))
+            panels = _panels(c)
+            if panels:
+                lines += _side_by_side([_text_grid(t, a, m) for t, a, m in panels], "      ")
+        for text, labels in r.hints:
+            lines.append(_wrap(f"hint ({_cases_word(labels, len(r.cases))}): {text}", "      ", "  "))
+        if _marked(r):
+            lines.append("  (* marks a value that differs from the expected one)")
+    for w in r.warnings:
+        lines.append(_wrap(f"warning: {w}", "      ", "  "))
+    lines.append(_wrap(_advice(r), "  ", "  "))
+    return "\n".join(lines)
+
+
+def text_report(rep: dict, public: bool = True) -> str:
+    """The plain text of one question report's JSON form (``run_public``'s dict)."""
+    qid, n = rep["id"], len(rep["cases"])
+    passed = sum(c["passed"] for c in rep["cases"])
+    if rep["status"] == "passed":
+        extra = " (the grader also runs hidden cases)" if public else ""
+        return f"{qid}: all {n} {'public ' if public else ''}cases passed \u2714{extra}"
+    if rep["status"] == "not attempted":
+        return _wrap(
+            f"{qid}: not attempted yet. Replace the `raise NotImplementedError` in "
+            f"`{rep['name']}` with your code, run that cell, then run this check again."
+        )
+    if rep["status"] in ("missing", "not callable"):
+        return f"{qid}: no function `{rep['name']}` is defined yet; run the cell that defines it."
+    lines = [f"{qid} \u00b7 {rep['title']} ({rep['points']} points)"]
+    for c in rep["cases"]:
+        mark = "\u2714" if c["passed"] else "\u2718"
+        lines.append(
+            _wrap(f"{mark} {c['case']}" + ("" if c["passed"] else f": {c['message']}"), "      ", "  ")
+        )
+        if c.get("hint"):
+            lines.append(_wrap(f"hint: {c['hint']}", "          ", "      "))
+    lines.append(f"  {passed} of {n} {'public ' if public else ''}cases passed.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML
+# ---------------------------------------------------------------------------------------------
+def _html_grid(title: str, a: np.ndarray, mask: np.ndarray | None) -> str:
+    rows = []
+    for i, row in enumerate(a):
+        tds = "".join(
+            f'<td style="{NUM}{"; " + DIFF if mask is not None and mask[i, j] else ""}">{html.escape(_fmt(v))}</td>'
+            for j, v in enumerate(row)
+        )
+        rows.append(f"<tr>{tds}</tr>")
+    return (
+        f'<div><div style="color: {DIM}">{html.escape(title)}</div>'
+        f'<table style="border-collapse: collapse; font-family: var(--jp-code-font-family, monospace)">'
+        f"{''.join(rows)}</table></div>"
+    )
+
+
+def html_check(r: CheckResult) -> str:
+    e = html.escape
+    head, colour = _headline(r)
+    parts = [
+        f'<div style="{BOX.format(c=colour)}">',
+        f'<div style="font-weight: 600; color: {colour}">{e(head)}</div>',
+    ]
+    if r.status not in ("passed", "not attempted", "missing", "not callable"):
+        rows = []
+        for n, (c, tb) in enumerate(zip(r.cases, _tracebacks(r)), 1):
+            mark, col = ("\u2714", OK) if c.passed else ("\u2718", BAD)
+            detail = "" if c.passed else e(c.message)
+            if tb:
+                detail += f'<pre style="white-space: pre-wrap; margin: 0.2em 0">{e(tb)}</pre>'
+            if c.hint and c.hint not in {h for h, _ in r.hints}:
+                detail += f"<div><b>hint:</b> {e(c.hint)}</div>"
+            panels = _panels(c)
+            if panels:
+                grids = "".join(_html_grid(t, a, m) for t, a, m in panels)
+                detail += (
+                    f'<div style="display: flex; flex-wrap: wrap; gap: 1em; margin: 0.3em 0">{grids}</div>'
+                )
+            rows.append(
+                f'<tr><td style="{CELL}; color: {col}">{mark}</td><td style="{CELL}">{n}. {e(c.label)}</td>'
+                f'<td style="{CELL}">{detail}</td></tr>'
+            )
+        parts.append(f'<table style="border-collapse: collapse; margin: 0.3em 0">{"".join(rows)}</table>')
+        for text, labels in r.hints:
+            parts.append(
+                f'<div style="margin: 0.2em 0"><b>hint</b> ({e(_cases_word(labels, len(r.cases)))}): {e(text)}</div>'
+            )
+        if _marked(r):
+            parts.append(
+                f'<div style="color: {DIM}">highlighted: values that differ from the expected ones</div>'
+            )
+    for w in r.warnings:
+        parts.append(f'<div style="color: {WARN}; margin: 0.2em 0"><b>\u26a0 warning:</b> {e(w)}</div>')
+    parts.append(f'<div style="color: {DIM}">{e(_advice(r))}</div></div>')
+    return "".join(parts)
