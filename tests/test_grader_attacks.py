@@ -233,7 +233,9 @@ def _question(rep: dict, qid: str) -> dict:
 # ------------------------------------------------------------------------------------------------
 # the batch, once per mode
 # ------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module", params=["j1-secret-arg", "j2-secret-env"])
+# "jail-only" turns the grader's static method check off, so that each attack is shown to fail
+# against the jail alone (the method check would otherwise zero many attackers for their exec()).
+@pytest.fixture(scope="module", params=["j1-secret-arg", "j2-secret-env", "j2-jail-only"])
 def batch(request, tmp_path_factory):
     mode = request.param
     jobs = 1 if mode.startswith("j1") else 2
@@ -254,6 +256,8 @@ def batch(request, tmp_path_factory):
 
     env = {k: v for k, v in os.environ.items() if k != "DECONV_GRADER_SECRET"}
     env.update(HOME=str(home), TMPDIR=str(tmpdir), PYTHONDONTWRITEBYTECODE="1")
+    if mode.endswith("jail-only"):
+        env["DECONV_GRADER_METHOD_CHECK"] = "off"
     extra = []
     if jobs == 1:
         extra = ["--secret", secret]
@@ -375,6 +379,8 @@ def test_sanity_solutions_full_stubs_zero(batch):
 @pytest.mark.parametrize("name", ATTACKERS)
 def test_attacker_gains_nothing(batch, name):
     """Every attacker's graded functions are stubs or wrong: it has earned 0 points."""
+    if name == "atk_course_impl" and batch["mode"].endswith("jail-only"):
+        pytest.skip("calling the course's own code is method cheating: only the static check finds it")
     row = _row(batch, name)
     rep = _report(batch, name)
     assert float(row["score"]) == 0, row
@@ -386,6 +392,8 @@ def test_attacker_gains_nothing(batch, name):
 # 1. the answer key
 # ------------------------------------------------------------------------------------------------
 def test_course_implementation_loses_the_question_with_a_reason(batch):
+    if batch["mode"].endswith("jail-only"):
+        pytest.skip("this mode turns the static method check off on purpose")
     rep = _report(batch, "atk_course_impl")
     for qid in COURSE_IMPL_QUESTIONS:
         q = _question(rep, qid)

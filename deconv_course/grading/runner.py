@@ -14,6 +14,7 @@ reaches) scores 0 on that question, with a reason that names the call.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -209,7 +210,13 @@ def _execute(run: _Run) -> None:
 
 
 def method_findings(cells: list[str], questions: list[Question]) -> dict[str, list[Finding]]:
-    """The static method check of every question (only findings that cost points)."""
+    """The static method check of every question (only findings that cost points).
+
+    ``DECONV_GRADER_METHOD_CHECK=off`` in the grader's environment turns it off: the attack suite
+    uses it to show that the jail alone holds.
+    """
+    if os.environ.get("DECONV_GRADER_METHOD_CHECK", "on") == "off":
+        return {}
     plan = {q.id: (q.name, POLICY.get(q.id, (q.name, Policy()))[1]) for q in questions}
     found = check_notebook(cells, plan)
     return {qid: [f for f in fs if f.kind != "unparsed cell"] for qid, fs in found.items() if fs}
