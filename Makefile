@@ -17,13 +17,14 @@ PYTEST_ARGS ?=
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
 
-.PHONY: lab test lint install check-env bench clean-venv help
+.PHONY: lab test lint install check-env bench clean-venv help site
 
 help:
 	@echo "make lab    - install into $(VENV) if needed, check it, start JupyterLab"
 	@echo "make test   - install into $(VENV) if needed, run pytest --nbval (tests + all notebooks)"
 	@echo "make lint   - ruff check and ruff format --check over the repository (as CI does)"
 	@echo "make bench  - run the benchmarks (they print ratios, not pass/fail)"
+	@echo "make site   - build the static course website into site/_build/html (offline after set-up)"
 	@echo "make clean-venv - remove $(VENV) (needed after changing TORCH_SPEC)"
 
 $(STAMP): pyproject.toml
@@ -51,6 +52,23 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/deconv-course bench
+
+# The static site (site/build.py): Sphinx + myst-nb from the committed outputs (nothing runs),
+# MathJax from the npm registry into site/.npm once (MATHJAX_SPEC). After this set-up the build
+# is offline. Output: site/_build/html/index.html.
+MATHJAX_SPEC ?= mathjax@3.2.2
+SITE_STAMP   := $(VENV)/.site-installed
+MATHJAX_JS   := site/.npm/node_modules/mathjax/es5/tex-mml-chtml.js
+
+$(SITE_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) -e ".[$(EXTRAS),site]"
+	@touch $(SITE_STAMP)
+
+$(MATHJAX_JS):
+	npm install --prefix site/.npm --no-audit --no-fund --no-save $(MATHJAX_SPEC)
+
+site: $(SITE_STAMP) $(MATHJAX_JS)
+	$(BIN)/python site/build.py --check
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,0 +1,236 @@
+"""Build the course website from the committed notebooks, offline: ``make site``.
+
+    python site/build.py            # -> site/_build/html/index.html
+    python site/build.py --check    # also fail on any Sphinx warning
+
+What it does, in order (nothing is executed, nothing is downloaded):
+
+1. **Stage** the pages into ``site/_build/src``: ``README.md`` becomes the front page
+   (``index.md``, with a hidden table of contents appended), ``notebooks/*.ipynb`` and
+   ``exercises/*.ipynb`` are copied with their stored outputs. Solutions are not on the site.
+   While copying, each notebook loses what a static page cannot show:
+
+   * cells tagged ``colab-setup`` (the Colab install cell, see ``tools/colab_cell.py``);
+   * the saved ipywidgets state (``metadata.widgets``): without it no page asks for
+     require.js or the widget HTML manager from a CDN;
+   * the output of every explorer cell (``widgets.kernel_explorer()`` and the other three)
+     is replaced by a **static picture**: the explorer is built here, at its default settings,
+     by the same pure functions it calls in a kernel (``widgets.*_demo`` and ``plotting``),
+     and its PNG and text are stored as the cell's output, with a note on how to run it live.
+     Other widget outputs (progress bars) fall back to their ``text/plain`` form.
+
+   Markdown links to files that are not on the site (``solutions/``, folders, source files)
+   become plain text, so every link on the site resolves.
+2. **Copy MathJax 3** from the npm package that ``make site`` installed into
+   ``site/.npm`` (``npm install --prefix site/.npm mathjax@3.2.2``) into the site's ``_static``:
+   formulas are typeset by that copy, never by a CDN.
+3. **Run Sphinx** (myst-nb, ``nb_execution_mode = "off"``, theme furo, whose icons are inline
+   SVG and whose fonts are the reader's own) with ``site/conf.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import html
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+SITE = Path(__file__).resolve().parent
+REPO = SITE.parent
+BUILD = SITE / "_build"
+SRC = BUILD / "src"
+OUT = BUILD / "html"
+MATHJAX_PACKAGE = SITE / ".npm" / "node_modules" / "mathjax"
+MATHJAX_STAGE = BUILD / "mathjax_static"  # listed in conf.py's html_static_path
+
+LESSONS = "notebooks"
+EXERCISES = "exercises"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+COLAB_TAG = "colab-setup"
+
+# The four explorers: the call that makes one in a cell -> what its static picture says.
+EXPLORERS = {
+    "kernel_explorer": "the kernel explorer (cross-correlation vs convolution)",
+    "arithmetic_explorer": "the convolution-arithmetic explorer",
+    "checkerboard_explorer": "the checkerboard-artifact explorer",
+    "restoration_explorer": "the restoration explorer (degraded vs restored)",
+}
+_EXPLORER_CALL = re.compile(r"\b(" + "|".join(EXPLORERS) + r")\(\s*\)")
+_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(([^)\s]+)\)")
+
+
+def _is_external(target: str) -> bool:
+    return bool(re.match(r"^[a-z][a-z0-9+.-]*:", target)) or target.startswith(("#", "//"))
+
+
+def rewrite_links(text: str, page: str, pages: set[str]) -> str:
+    """Keep links to staged pages (and external/anchor links); unlink the rest (keep the text).
+
+    ``page`` is the staged path of the page the text is on (``notebooks/01_background.ipynb``);
+    ``pages`` the staged paths of every page of the site.
+    """
+    folder = Path(page).parent
+
+    def replace(match: re.Match) -> str:
+        label, target = match.group(1), match.group(2)
+        if _is_external(target):
+            return match.group(0)
+        path = target.split("#", 1)[0]
+        resolved = os.path.normpath((folder / path).as_posix()) if path else page
+        if resolved in pages or (resolved == "README.md" and "index.md" in pages):
+            if resolved == "README.md":
+                return f"[{label}]({os.path.relpath('index.md', folder)})"
+            return match.group(0)
+        return label
+
+    return _LINK.sub(replace, text)
+
+
+def _toctree(caption: str, entries: list[str]) -> str:
+    lines = ["```{toctree}", ":hidden:", ":maxdepth: 1", f":caption: {caption}", ""]
+    return "\n".join(lines + entries + ["```", ""])
+
+
+def _explorer_snapshot(name: str) -> list[dict]:
+    """The outputs that stand in for a live explorer: its PNG at default settings and a note."""
+    from deconv_course import widgets
+
+    explorer = getattr(widgets, name)()
+    png = explorer.figure.value
+    text = explorer.state.get("text", "")
+    # The kernel explorer's 25 cell values are in its text already; name the other controls.
+    values = {k: v for k, v in explorer.values().items() if not re.fullmatch(r"k\d\d", k)}
+    settings = ", ".join(f"{key}={value!r}" for key, value in values.items())
+    note = (
+        f"<div class='admonition note deconv-static-explorer'>"
+        f"<p class='admonition-title'>A static picture of a live explorer</p>"
+        f"<p>This is {html.escape(EXPLORERS[name])}, <code>widgets.{name}()</code>, drawn once "
+        f"at its default settings ({html.escape(settings)}) by the same functions it calls in a "
+        f"notebook. On this site its controls cannot move: open the notebook in JupyterLab "
+        f"(<code>make lab</code>), on Binder, in Colab or on a JupyterHub (see "
+        f"<em>Where to run it</em> on the front page) and every slider redraws it.</p>"
+        f"<pre>{html.escape(text)}</pre></div>"
+    )
+    return [
+        {
+            "output_type": "display_data",
+            "data": {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"<{name}>"},
+            "metadata": {},
+        },
+        {"output_type": "display_data", "data": {"text/html": note, "text/plain": note}, "metadata": {}},
+    ]
+
+
+def stage_notebook(path: Path, page: str, pages: set[str], snapshots: dict) -> dict:
+    """The notebook as the site shows it (see the module docstring); ``path`` is left unchanged."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb.get("metadata", {}).pop("widgets", None)
+    cells = []
+    for cell in nb["cells"]:
+        if COLAB_TAG in cell.get("metadata", {}).get("tags", []):
+            continue
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "markdown":
+            cell["source"] = rewrite_links(source, page, pages)
+        elif cell["cell_type"] == "code":
+            call = _EXPLORER_CALL.search(source)
+            has_widget = any(WIDGET_VIEW in out.get("data", {}) for out in cell.get("outputs", []))
+            if call and (has_widget or not cell.get("outputs")):
+                name = call.group(1)
+                if name not in snapshots:
+                    snapshots[name] = _explorer_snapshot(name)
+                cell["outputs"] = copy.deepcopy(snapshots[name])
+        cells.append(cell)
+    nb["cells"] = cells
+    return nb
+
+
+def stage() -> dict:
+    """Write the site's sources into site/_build/src; return what was staged."""
+    if SRC.exists():
+        shutil.rmtree(SRC)
+    (SRC / LESSONS).mkdir(parents=True)
+    (SRC / EXERCISES).mkdir(parents=True)
+    lessons = sorted((REPO / LESSONS).glob("[0-9][0-9]_*.ipynb"))
+    exercises = sorted((REPO / EXERCISES).glob("ex[0-9][0-9]_*.ipynb"))
+    pages = (
+        {"index.md"} | {f"{LESSONS}/{p.name}" for p in lessons} | {f"{EXERCISES}/{p.name}" for p in exercises}
+    )
+
+    readme = rewrite_links((REPO / "README.md").read_text(encoding="utf-8"), "index.md", pages)
+    readme += "\n\n" + _toctree("Lessons", [f"{LESSONS}/{p.stem}" for p in lessons])
+    readme += "\n" + _toctree("Exercises", [f"{EXERCISES}/{p.stem}" for p in exercises])
+    (SRC / "index.md").write_text(readme, encoding="utf-8")
+
+    snapshots: dict = {}
+    for folder, notebooks in ((LESSONS, lessons), (EXERCISES, exercises)):
+        for path in notebooks:
+            nb = stage_notebook(path, f"{folder}/{path.name}", pages, snapshots)
+            (SRC / folder / path.name).write_text(
+                json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8"
+            )
+    return {"pages": sorted(pages), "explorers": sorted(snapshots)}
+
+
+def stage_mathjax() -> None:
+    """Copy the npm package's MathJax (the combined TeX/CHTML file and what it loads lazily)."""
+    es5 = MATHJAX_PACKAGE / "es5"
+    entry = es5 / "tex-mml-chtml.js"
+    if not entry.exists():
+        sys.exit(
+            f"MathJax is missing ({entry}).\n"
+            "Run `make site` once with the network (it runs `npm install --prefix site/.npm "
+            "mathjax@3.2.2`); the site never loads MathJax from a CDN."
+        )
+    dest = MATHJAX_STAGE / "mathjax"
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    shutil.copy2(entry, dest / entry.name)
+    # Components MathJax may load on demand, relative to its own URL: TeX extensions (autoload),
+    # the CHTML fonts, the menu and accessibility code. The other combined builds are not needed.
+    for sub in ("input", "output/chtml", "output/chtml.js", "a11y", "sre", "ui", "adaptors"):
+        src = es5 / sub
+        if src.is_dir():
+            shutil.copytree(src, dest / sub)
+        elif src.exists():
+            (dest / sub).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / sub)
+    shutil.copy2(MATHJAX_PACKAGE / "LICENSE", dest / "LICENSE")
+
+
+def build(strict: bool = False) -> int:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    t0 = time.monotonic()
+    staged = stage()
+    stage_mathjax()
+    from sphinx.cmd.build import build_main
+
+    args = ["-b", "html", "-c", str(SITE), "-q", "-j", "1", str(SRC), str(OUT)]
+    if strict:
+        args[:0] = ["-W", "--keep-going"]
+    status = build_main(args)
+    size = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file()) if OUT.exists() else 0
+    print(
+        f"site: {len(staged['pages'])} pages, static explorers {', '.join(staged['explorers']) or 'none'}; "
+        f"{OUT.relative_to(REPO)}/index.html, {size / 2**20:.1f} MiB, {time.monotonic() - t0:.0f} s"
+    )
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail on any Sphinx warning")
+    args = parser.parse_args(argv)
+    return build(strict=args.check)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
