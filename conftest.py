@@ -12,6 +12,10 @@ import pytest
 # A learner's work copies (work/, git-ignored) are theirs, never the course's tests.
 collect_ignore_glob = ["tests/submissions/*", "tests/submissions/**/*", "work/*", "work/**/*"]
 
+# check() records each run for progress() in $DECONV_COURSE_HOME (default ~/.deconv-course): the
+# notebooks that the tests run (solutions pass every check) must not write to the learner's own.
+os.environ["DECONV_COURSE_HOME"] = os.path.join(tempfile.gettempdir(), "deconv-course-test-home")
+
 try:
     from hypothesis import settings
 except ImportError:  # pragma: no cover - hypothesis comes with the [test] extra
