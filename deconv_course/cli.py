@@ -225,6 +225,19 @@ def lab_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def lab_server_options(environ: dict[str, str] | None = None) -> list[str]:
+    """JupyterLab options of ``deconv-course lab`` beyond its folder and address.
+
+    Its terminals run the user's shell as a non-login shell. Jupyter otherwise starts a *login*
+    shell whenever its output is not a terminal (``make lab`` in an IDE, a launcher), and a login
+    shell re-reads /etc/profile, which resets PATH and loses the interpreter's ``bin`` that
+    :func:`lab_environment` put first: ``deconv-course`` was then "command not found".
+    """
+    env = os.environ if environ is None else environ
+    shell = env.get("SHELL") or shutil.which("sh") or "/bin/sh"
+    return [f"--ServerApp.terminado_settings=shell_command={shell}"]
+
+
 def _cmd_lab(args: argparse.Namespace) -> int:
     root = _resolve_course_dir(args, needs="notebooks")
     if root is None:
@@ -233,6 +246,7 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         return 1
     start = root / "notebooks" / "00_start_here.ipynb"
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={args.ip}", f"--ServerApp.root_dir={root}"]
+    cmd += lab_server_options()
     if args.port:
         cmd.append(f"--ServerApp.port={args.port}")
     if args.no_browser:

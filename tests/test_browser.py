@@ -21,6 +21,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from deconv_course import cli
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,7 +86,11 @@ def lab_server(tmp_path):
     root = tmp_path / "root"
     root.mkdir()
     _write_notebook(root / "explorer.ipynb")
-    env = dict(os.environ)
+    # The environment `deconv-course lab` gives its server, from a shell where the virtual
+    # environment was never activated (its bin is not on PATH).
+    bindir = str(Path(sys.executable).parent)
+    path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != bindir]
+    env = cli.lab_environment({**os.environ, "PATH": os.pathsep.join(path)})
     for name in (
         "JUPYTER_CONFIG_DIR",
         "JUPYTERLAB_SETTINGS_DIR",
@@ -95,13 +101,19 @@ def lab_server(tmp_path):
     ):
         env[name] = str(tmp_path / name.lower())
         os.makedirs(env[name], exist_ok=True)
-    for relative, settings in LAB_SETTINGS.items():
+    lab_settings = dict(LAB_SETTINGS)
+    if os.environ.get("DECONV_LAB_THEME"):  # e.g. "JupyterLab Dark", to look at the explorers in it
+        lab_settings["@jupyterlab/apputils-extension/themes.jupyterlab-settings"] = {
+            "theme": os.environ["DECONV_LAB_THEME"]
+        }
+    for relative, settings in lab_settings.items():
         target = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(settings))
     # The kernel imports the package from this checkout even before `pip install -e .`.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env["MPLBACKEND"] = "agg"
+    env["DECONV_COURSE_HOME"] = str(tmp_path / "deconv-course-home")  # check()'s progress record
     port, token = _free_port(), uuid.uuid4().hex
     log = open(tmp_path / "jupyterlab.log", "w")  # noqa: SIM115 - closed after the server stops
     proc = subprocess.Popen(
@@ -117,6 +129,7 @@ def lab_server(tmp_path):
             f"--IdentityProvider.token={token}",
             "--ServerApp.allow_root=True",
             f"--ServerApp.root_dir={root}",
+            *cli.lab_server_options(env),
         ],
         cwd=root,
         env=env,
@@ -261,5 +274,9 @@ def test_explorers_respond_in_jupyterlab(browser_tools, lab_server):
         finally:
             # Saved whether the test passed or not: it is the first thing to look at.
             page.screenshot(path=str(tmp_path / "explorer.png"), full_page=True)
+            if os.environ.get("DECONV_SCREENSHOTS"):
+                page.screenshot(
+                    path=str(Path(os.environ["DECONV_SCREENSHOTS"]) / "explorer.png"), full_page=True
+                )
             context.close()
     assert (tmp_path / "explorer.png").stat().st_size > 10_000
