@@ -65,8 +65,12 @@ def build_exercises(
         if execute:
             from nbclient import NotebookClient
 
-            NotebookClient(
-                nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(exercises_dir)}}
+            NotebookClient(  # record_timing=False: no volatile per-cell timestamps are stored
+                nb,
+                timeout=120,
+                kernel_name="python3",
+                record_timing=False,
+                resources={"metadata": {"path": str(exercises_dir)}},
             ).execute()
         dest = exercises_dir / sol.name
         nbformat.write(nb, str(dest))

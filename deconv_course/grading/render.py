@@ -9,6 +9,7 @@ so notebooks that store them compare cleanly under nbval.
 from __future__ import annotations
 
 import html
+import re
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,7 +121,7 @@ class HintResult:
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
-        e = html.escape
+        e = _e
         return (
             f'<div style="{BOX.format(c=WARN)}"><b>hint {self.level} of {self.levels}</b> for '
             f"<code>{e(self.id)}</code> ({e(self.title)})<div>{e(self.text)}</div>"
@@ -322,8 +323,13 @@ def _html_grid(title: str, a: np.ndarray, mask: np.ndarray | None) -> str:
     )
 
 
+def _e(text: str) -> str:
+    """Escaped text, with `code` spans as <code>."""
+    return re.sub(r"`([^`<>]+)`", r"<code>\1</code>", html.escape(text))
+
+
 def html_check(r: CheckResult) -> str:
-    e = html.escape
+    e = _e
     head, colour = _headline(r)
     parts = [
         f'<div style="{BOX.format(c=colour)}">',
@@ -335,7 +341,7 @@ def html_check(r: CheckResult) -> str:
             mark, col = ("\u2714", OK) if c.passed else ("\u2718", BAD)
             detail = "" if c.passed else e(c.message)
             if tb:
-                detail += f'<pre style="white-space: pre-wrap; margin: 0.2em 0">{e(tb)}</pre>'
+                detail += f'<pre style="white-space: pre-wrap; margin: 0.2em 0">{html.escape(tb)}</pre>'
             if c.hint and c.hint not in {h for h, _ in r.hints}:
                 detail += f"<div><b>hint:</b> {e(c.hint)}</div>"
             panels = _panels(c)
