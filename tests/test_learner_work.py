@@ -203,3 +203,31 @@ def test_no_learner_cell_shows_an_nbval_comment() -> None:
                     assert "# NBVAL_" not in source, (
                         f"{folder}/{path.name}: use a cell tag, not {source[:60]!r}"
                     )
+
+
+def test_lab_terminals_are_not_login_shells() -> None:
+    """A login shell re-reads /etc/profile, which resets PATH: `deconv-course` was not found."""
+    options = cli.lab_server_options({"SHELL": "/bin/bash"})
+    assert options == ["--ServerApp.terminado_settings=shell_command=/bin/bash"]
+
+
+def test_start_here_table_links_every_exercise_with_its_time() -> None:
+    """Notebook 00's lessons -> exercises table: one row per lesson, real links, the course's times."""
+    import re
+
+    from deconv_course.grading.questions import MINUTES
+
+    nb = nbformat.reads(_pristine("notebooks/00_start_here.ipynb"), as_version=4)
+    table = next(
+        c.source for c in nb.cells if c.cell_type == "markdown" and "### Lessons → exercises" in c.source
+    )
+    rows = re.findall(
+        r"^\| \[(\d\d) · [^\]]+\]\((\d\d_\w+\.ipynb)\).*\[(ex\d\d)\]\(\.\./exercises/(\w+\.ipynb)\) \| ~(\d+) (min|h) \|$",
+        table,
+        re.M,
+    )
+    assert [row[0] for row in rows] == ["01", "02", "03", "04", "05", "06"]
+    for number, lesson, ex, exercise, amount, unit in rows:
+        assert (REPO / "notebooks" / lesson).is_file() and lesson.startswith(number)
+        assert (REPO / "exercises" / exercise).is_file() and exercise.startswith(ex)
+        assert int(amount) * (60 if unit == "h" else 1) == MINUTES[ex], ex
