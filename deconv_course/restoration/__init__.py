@@ -19,6 +19,15 @@ What is here, in the order notebooks/03_algorithms_and_formulas.ipynb teaches it
 * The iterative, non-negative :func:`richardson_lucy` (same numbers as
   ``skimage.restoration.richardson_lucy``, about twice as fast).
 * Quality scores :func:`psnr` and :func:`ssim`.
+* The transpose :func:`blur_adjoint` (``C^T``, the bridge to the transposed convolution).
+* Honest simulations (:mod:`.boundaries`): :func:`edge_taper`, :func:`blur_without_crime`.
+* Parameters without the truth (:mod:`.parameters`): :func:`discrepancy_balance`,
+  :func:`gcv_balance`, :func:`l_curve_balance`, :func:`regularisation_curves`, and
+  Richardson-Lucy stopped by the discrepancy principle, :func:`richardson_lucy_discrepancy`.
+* Total-variation deconvolution by ADMM (:mod:`.tv`): :func:`tv_deconvolution`,
+  its x-step :func:`admm_x_update`, :func:`tv_objective`, :func:`total_variation`.
+* Blind deconvolution (:mod:`.blind`): :func:`blind_richardson_lucy`, :func:`psf_distance`,
+  and the practical route :func:`estimate_psf_from_point_source`.
 
 Conventions shared by every function
 ------------------------------------
@@ -37,12 +46,16 @@ Conventions shared by every function
 
 from __future__ import annotations
 
+from .blind import blind_richardson_lucy, estimate_psf_from_point_source, psf_distance
+from .boundaries import blur_without_crime, edge_taper, taper_weights
 from .filters import inverse_filter, tikhonov, wiener
-from .forward import BOUNDARIES, add_gaussian_noise, add_poisson_noise, blur
+from .forward import BOUNDARIES, add_gaussian_noise, add_poisson_noise, blur, blur_adjoint
 from .fourier import psf2otf, psf2otf_rfft, psf_centre
-from .iterative import richardson_lucy
+from .iterative import richardson_lucy, richardson_lucy_discrepancy
 from .metrics import psnr, ssim
+from .parameters import discrepancy_balance, gcv_balance, l_curve_balance, regularisation_curves
 from .psf import box_psf, gaussian_psf, laplacian_kernel, motion_psf
+from .tv import admm_x_update, total_variation, tv_deconvolution, tv_objective
 
 __all__ = [
     "box_psf",
@@ -62,6 +75,22 @@ __all__ = [
     "ssim",
     "laplacian_kernel",
     "BOUNDARIES",
+    "blur_adjoint",
+    "edge_taper",
+    "taper_weights",
+    "blur_without_crime",
+    "regularisation_curves",
+    "discrepancy_balance",
+    "gcv_balance",
+    "l_curve_balance",
+    "richardson_lucy_discrepancy",
+    "total_variation",
+    "tv_objective",
+    "admm_x_update",
+    "tv_deconvolution",
+    "blind_richardson_lucy",
+    "psf_distance",
+    "estimate_psf_from_point_source",
 ]
 
 # The names of the one OTF builder before restoration became a package; torch_ops.filters

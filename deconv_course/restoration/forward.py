@@ -12,7 +12,7 @@ from scipy import signal
 from .._checks import ArrayLike, check_choice, check_flag, check_image, check_number, check_psf
 from .fourier import from_stack, psf2otf_rfft, to_stack
 
-__all__ = ["blur", "add_gaussian_noise", "add_poisson_noise", "BOUNDARIES"]
+__all__ = ["blur", "blur_adjoint", "add_gaussian_noise", "add_poisson_noise", "BOUNDARIES"]
 
 #: The ``boundary=`` values of :func:`blur`.
 BOUNDARIES = ("circular", "zero", "reflect")
@@ -81,6 +81,71 @@ def blur(image: ArrayLike, psf: ArrayLike, boundary: str = "circular") -> np.nda
                 for channel in stack
             ]
         )
+    return from_stack(out.astype(img.dtype, copy=False), img)
+
+
+def _fold_symmetric(array: np.ndarray, pad, axis: int) -> np.ndarray:
+    """The transpose of ``numpy.pad(mode="symmetric")`` along ``axis``: add the mirrored margins back."""
+    before, after = pad
+    n = array.shape[axis] - before - after
+    core = np.take(array, np.arange(before, before + n), axis=axis).copy()
+    index = [slice(None)] * array.ndim
+    for r in range(before):  # padded[before - 1 - r] = x[r]
+        index[axis] = r
+        core[tuple(index)] += np.take(array, before - 1 - r, axis=axis)
+    for r in range(after):  # padded[before + n + r] = x[n - 1 - r]
+        index[axis] = n - 1 - r
+        core[tuple(index)] += np.take(array, before + n + r, axis=axis)
+    return core
+
+
+def blur_adjoint(image: ArrayLike, psf: ArrayLike, boundary: str = "circular") -> np.ndarray:
+    """The transpose ``C^T`` of :func:`blur`: the transposed convolution of deconvolution.
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, C) array_like
+    psf : (kH, kW) array_like
+    boundary : {"circular", "zero", "reflect"}, default "circular"
+        The boundary model of the blur ``C`` whose transpose is applied.
+
+    Returns
+    -------
+    ndarray, same shape as ``image``
+        :math:`C^T y`, with :math:`\\langle C x, y\\rangle = \\langle x, C^T y\\rangle` for every ``x``, ``y``.
+
+    Notes
+    -----
+    * ``"circular"``: :math:`\\mathcal F^{-1}[\\bar H\\, Y]`, the conjugate transfer
+      function, i.e. correlation with the PSF (the numerator of :func:`wiener`).
+    * ``"zero"``: correlation with the PSF, zero outside, cropped like the blur
+      (for an odd PSF, ``scipy.signal.convolve(y, psf[::-1, ::-1], mode="same")``,
+      the back-projection of :func:`richardson_lucy`).
+    * ``"reflect"``: the full correlation, whose margins are then folded back onto
+      the pixels that :func:`blur` mirrored into them.
+
+    This is the same operation as the deep-learning "deconvolution layer"
+    (``numpy_ops.conv_transpose2d`` with stride 1): the transpose, not the inverse.
+    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    """
+    img = check_image(image)
+    check_choice(boundary, "boundary", BOUNDARIES)
+    kernel = check_psf(psf, "psf", img.shape, img.dtype)
+    stack = to_stack(img)
+    h, w = stack.shape[-2:]
+    kh, kw = kernel.shape
+    if boundary == "circular":
+        out = sfft.irfft2(sfft.rfft2(stack) * np.conj(psf2otf_rfft(kernel, (h, w))), s=(h, w))
+    else:
+        # blur's output pixel i reads padded pixel i + m (m = 0..k-1) after a pad of (k // 2, (k - 1) // 2)
+        # on the left for "reflect", and the 'same' crop (offset (k - 1) // 2) of the full convolution for "zero"
+        full = np.stack([signal.correlate(channel, kernel, mode="full") for channel in stack])
+        if boundary == "zero":
+            top, left = kh - 1 - (kh - 1) // 2, kw - 1 - (kw - 1) // 2
+            out = full[:, top : top + h, left : left + w]
+        else:
+            out = _fold_symmetric(full, (kh // 2, (kh - 1) // 2), axis=1)
+            out = _fold_symmetric(out, (kw // 2, (kw - 1) // 2), axis=2)
     return from_stack(out.astype(img.dtype, copy=False), img)
 
 
