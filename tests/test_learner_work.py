@@ -222,7 +222,7 @@ def test_start_here_table_links_every_exercise_with_its_time() -> None:
         c.source for c in nb.cells if c.cell_type == "markdown" and "### Lessons → exercises" in c.source
     )
     rows = re.findall(
-        r"^\| \[(\d\d) · [^\]]+\]\((\d\d_\w+\.ipynb)\).*\[(ex\d\d)\]\(\.\./exercises/(\w+\.ipynb)\) \| ~(\d+) (min|h) \|$",
+        r"^\| \[(\d\d) · [^\]]+\]\((\d\d_\w+\.ipynb)\).*\[(ex\d\d)\]\(\.\./exercises/(\w+\.ipynb)\) \| ~(\d+)&nbsp;(min|h) \|$",
         table,
         re.M,
     )
