@@ -27,10 +27,13 @@ __all__ = ["edge_taper", "taper_weights", "blur_without_crime"]
 
 
 def _autocorrelation_weight(profile: np.ndarray, n: int) -> np.ndarray:
-    """``1 - r / r[0]`` with ``r`` the circular autocorrelation of ``profile`` on ``n`` samples."""
-    spectrum = np.fft.fft(profile, n)
+    """``1 - r / r[0]`` with ``r`` the circular autocorrelation of ``profile`` on ``n - 1`` samples,
+    its first value repeated at the end (as MATLAB does), so that both ends are 0."""
+    if n < 2:
+        return np.zeros(n)
+    spectrum = np.fft.fft(profile, n - 1) if profile.size <= n - 1 else np.fft.fft(profile[: n - 1])
     r = np.fft.ifft(np.abs(spectrum) ** 2).real
-    return 1.0 - r / r[0]
+    return 1.0 - np.append(r, r[0]) / r[0]
 
 
 def taper_weights(shape: tuple[int, int], psf: ArrayLike) -> np.ndarray:
@@ -49,13 +52,15 @@ def taper_weights(shape: tuple[int, int], psf: ArrayLike) -> np.ndarray:
     Notes
     -----
     With ``p_r``, ``p_c`` the PSF summed over columns and over rows, and ``r_r``,
-    ``r_c`` their circular autocorrelations on ``H`` and ``W`` samples,
+    ``r_c`` their circular autocorrelations on ``H - 1`` and ``W - 1`` samples,
+    each with its lag-0 value appended (MATLAB's convention, which makes the
+    weight symmetric),
 
     .. math:: \\alpha[i, j] = \\Big(1 - \\frac{r_r[i]}{r_r[0]}\\Big)
               \\Big(1 - \\frac{r_c[j]}{r_c[0]}\\Big).
 
-    The autocorrelation is largest at lag 0 and, being circular, also near lag
-    ``H - 1``: the weight is 0 on the first and last rows and columns, and
+    The autocorrelation is largest at lag 0 and, being circular, also near the
+    last lags: the weight is 0 on the first and last rows and columns, and
     reaches 1 about one PSF width inside.
     Taught in notebooks/03_algorithms_and_formulas.ipynb.
     """
