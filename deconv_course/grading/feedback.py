@@ -246,7 +246,8 @@ def check(question_id: str, fn: Callable | None = None) -> CheckResult:
     """Run the public cases of ``question_id`` on ``fn``; return a :class:`CheckResult`.
 
     ``fn`` defaults to the function of the question's name in the caller's (the notebook's)
-    globals. As a cell's last line the result renders as HTML (text in a terminal);
+    globals. As a cell's last line the result renders as HTML (text in a terminal; elsewhere in
+    a cell, ``display(check(...))``; in a script it prints its text);
     ``assert check("ex03.output_size")`` fails unless every public case passed. An untouched
     stub is "not attempted". Each run is recorded for ``progress()``. Inside the batch grader
     (``DECONV_COURSE_GRADER=1``) nothing runs: the grader runs its own cases. Taught in

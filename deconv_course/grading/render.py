@@ -25,8 +25,8 @@ BOX = (
     "color: var(--jp-ui-font-color1, inherit); border-left: 4px solid {c}; padding: 0.3em 0.8em; "
     "margin: 0.2em 0; max-width: 62em; word-break: normal; overflow-wrap: anywhere"
 )
-CELL = "padding: 0.1em 0.6em; text-align: left; vertical-align: top; border: none"
-NUM = "padding: 0.05em 0.4em; text-align: right; border: 1px solid var(--jp-border-color2, #e0e0e0)"
+CELL = "padding: 0.1em 0.6em; text-align: left; vertical-align: top; border: none; color: inherit"
+NUM = "padding: 0.05em 0.4em; text-align: right; border: 1px solid var(--jp-border-color2, #e0e0e0); color: inherit"
 DIFF = "background: rgba(211, 47, 47, 0.28); font-weight: 600"
 MAX_SIDE = 8  # arrays up to 8 x 8 (after dropping leading axes of length 1) are shown
 WIDTH = 88
