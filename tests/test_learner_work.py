@@ -231,3 +231,23 @@ def test_start_here_table_links_every_exercise_with_its_time() -> None:
         assert (REPO / "notebooks" / lesson).is_file() and lesson.startswith(number)
         assert (REPO / "exercises" / exercise).is_file() and exercise.startswith(ex)
         assert int(amount) * (60 if unit == "h" else 1) == MINUTES[ex], ex
+
+
+def test_lab_makes_missing_work_copies_before_starting(
+    course: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (course / "notebooks").mkdir()
+    started = []
+    monkeypatch.setattr(cli, "check_env", lambda **kwargs: True)
+    monkeypatch.setattr(cli.subprocess, "call", lambda cmd, **kwargs: started.append(cmd) or 0)
+    workspace.make_work_copies(course, ["ex01"])
+    _half_solve(course / "work" / EXERCISE)
+    saved = (course / "work" / EXERCISE).read_text(encoding="utf-8")
+
+    assert cli.main(["lab", "--no-browser", "--course-dir", str(course)]) == 0
+    assert started and any("terminado_settings" in part for part in started[0])
+    assert len(list((course / "work").glob("ex*.ipynb"))) == len(
+        list((course / "exercises").glob("ex*.ipynb"))
+    )
+    assert (course / "work" / EXERCISE).read_text(encoding="utf-8") == saved  # never overwritten
+    assert "kept" not in capsys.readouterr().out  # lab prints only what it made
