@@ -1,4 +1,4 @@
-"""The ``deconv-course`` command: ``lab | check-env | grade | validate | build-exercises | release | progress | bench``.
+"""The ``deconv-course`` command: ``lab | check-env | grade | regrade | merge | gradescope | validate | build-exercises | release | progress | bench``.
 
 ``make lab`` and ``make test`` call this after installing the course into ``.venv``;
 ``notebooks/00_start_here.ipynb`` calls :func:`check_env` directly.
@@ -347,25 +347,65 @@ def _limit_options(args: argparse.Namespace) -> dict:
     )
 
 
-def _cmd_grade(args: argparse.Namespace) -> int:
-    """``deconv-course grade PATHS... --out DIR [-j N]``; 0 when the grader worked, 2 when it failed."""
-    from deconv_course import grading
-
-    def show(rep: dict) -> None:
-        if not args.quiet:
-            print(
-                f"{rep['submission']}: {rep['status']}, {rep['score']:g}/{rep['max_score']:g}"
-                + (f" ({rep['reason'][:100]})" if rep.get("reason") else ""),
-                flush=True,
-            )
-
-    secret = args.secret
+def _read_secret_arg(args: argparse.Namespace, command: str) -> tuple[bool, str | None]:
+    """(ok, secret) from --secret / --secret-file; prints the reason when the file cannot be read."""
+    secret = getattr(args, "secret", None)
     if args.secret_file:
         try:
             secret = Path(args.secret_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            print(f"deconv-course grade: --secret-file={args.secret_file}: {exc.strerror}", file=sys.stderr)
-            return 2
+            print(
+                f"deconv-course {command}: --secret-file={args.secret_file}: {exc.strerror}", file=sys.stderr
+            )
+            return False, None
+    return True, secret
+
+
+def _show_report(args: argparse.Namespace):
+    """One line per graded submission (above the progress bar), unless -q."""
+
+    def show(rep: dict) -> None:
+        if args.quiet:
+            return
+        from tqdm import tqdm
+
+        tqdm.write(
+            f"{rep['submission']}: {rep['status']}, {rep['score']:g}/{rep['max_score']:g}"
+            + (f" ({rep['reason'][:100]})" if rep.get("reason") else ""),
+            file=sys.stdout,
+        )
+
+    return show
+
+
+def _after_grading(reports: list, out: Path, command: str) -> int:
+    from deconv_course import grading
+
+    print(
+        f"wrote {out / 'grades.csv'} ({len(reports)} submissions), {out / 'gradebook.csv'}, feedback/, manifest.json"
+    )
+    if (out / "run-secret.txt").is_file() and command == "grade":
+        print(
+            f"no secret given: generated one and kept it in {out / 'run-secret.txt'} (mode 0600) so this run "
+            "can be reproduced (deconv-course regrade); keep it private, students never see it"
+        )
+    broken = [r for r in reports if r["status"] == grading.STATUS_GRADER_ERROR]
+    if broken:
+        print(
+            f"the grader itself failed on {len(broken)} submission(s); see their JSON reports",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    """``deconv-course grade PATHS... --out DIR [-j N]``; 0 when the grader worked, 2 when it failed."""
+    from deconv_course import grading
+
+    ok, secret = _read_secret_arg(args, "grade")
+    if not ok:
+        return 2
     if args.no_sandbox:
         print(
             "deconv-course grade: --no-sandbox: student code runs UNJAILED, with your rights", file=sys.stderr
@@ -376,24 +416,77 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             args.out,
             args.jobs,
             secret=secret,
-            progress=show,
+            progress=_show_report(args),
             sandbox=not args.no_sandbox,
+            shard=args.shard,
+            id_pattern=args.id_pattern,
+            roster=args.roster,
+            similarity=not args.no_similarity,
+            progress_bar=not args.quiet,
             **_limit_options(args),
         )
     except grading.JailUnavailable as exc:
         print(f"deconv-course grade: refusing to run student code without a jail: {exc}", file=sys.stderr)
         return 2
+    except (ValueError, OSError) as exc:  # a bad --shard, --id-pattern or --roster
+        print(f"deconv-course grade: {exc}", file=sys.stderr)
+        return 2
     except Exception as exc:
         print(f"deconv-course grade: the grader failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
-    broken = [r for r in reports if r["status"] == grading.STATUS_GRADER_ERROR]
-    print(f"wrote {Path(args.out) / 'grades.csv'} ({len(reports)} submissions)")
-    if broken:
-        print(
-            f"the grader itself failed on {len(broken)} submission(s); see their JSON reports",
-            file=sys.stderr,
-        )
+    return _after_grading(reports, Path(args.out), "grade")
+
+
+def _cmd_regrade(args: argparse.Namespace) -> int:
+    """``deconv-course regrade DIR [--secret-file F] [--out NEWDIR]``: re-run the stored submissions."""
+    from deconv_course import grading
+    from deconv_course.grading import runs
+
+    ok, secret = _read_secret_arg(args, "regrade")
+    if not ok:
         return 2
+    try:
+        reports, lines, out = runs.regrade(
+            args.dir,
+            args.out,
+            secret=secret,
+            jobs=args.jobs,
+            sandbox=not args.no_sandbox,
+            progress=_show_report(args),
+        )
+    except grading.JailUnavailable as exc:
+        print(f"deconv-course regrade: refusing to run student code without a jail: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as exc:
+        print(f"deconv-course regrade: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return _after_grading(reports, out, "regrade")
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    """``deconv-course merge DIR1 DIR2 ... --out DIR``: one set of tables from shard outputs."""
+    from deconv_course.grading import runs
+
+    try:
+        reports = runs.merge(args.dirs, args.out, similarity=not args.no_similarity)
+    except (ValueError, OSError) as exc:
+        print(f"deconv-course merge: {exc}", file=sys.stderr)
+        return 2
+    print(f"merged {len(args.dirs)} run(s), {len(reports)} submissions, into {args.out}")
+    return 0
+
+
+def _cmd_gradescope(args: argparse.Namespace) -> int:
+    """``deconv-course gradescope build exNN [--out ZIP]``: the Gradescope autograder zip."""
+    from deconv_course.grading import gradescope
+
+    try:
+        path = gradescope.build(args.exercise, args.out, secret_file=args.secret_file)
+    except (ValueError, OSError) as exc:
+        print(f"deconv-course gradescope: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 
 
@@ -527,9 +620,62 @@ def main(argv: list[str] | None = None) -> int:
         help="run student code without the bubblewrap jail (recorded in every report); only for "
         "trusted notebooks or where no jail can be made",
     )
-    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no line per submission")
+    p.add_argument(
+        "--shard",
+        metavar="K/N",
+        default=None,
+        help="grade only the K-th (1-based) of N slices of the sorted inputs (an array job; needs a secret)",
+    )
+    p.add_argument(
+        "--id-pattern",
+        metavar="REGEX",
+        default=None,
+        help="student id from the file name: a regex with a named group 'id' (default: the stem up to "
+        "its first _ or -, else the whole stem)",
+    )
+    p.add_argument(
+        "--roster", metavar="CSV", default=None, help="roster with columns like id,name,email,canvas_id"
+    )
+    p.add_argument("--no-similarity", action="store_true", help="skip the similarity report")
     _add_limit_args(p)
     p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser(
+        "regrade",
+        help="re-run a grading run's stored submissions and print what changed per student",
+        description="Re-grade DIR/submissions/ (new cases with a new secret, or a new grader version) "
+        "into NEWDIR and print, per student, the score before -> after.",
+    )
+    p.add_argument("dir", help="the output folder of an earlier grade run")
+    p.add_argument("--out", default=None, help="new output folder (default: DIR-regrade)")
+    p.add_argument("--secret-file", metavar="FILE", help="the secret (default: DIR/run-secret.txt if any)")
+    p.add_argument("-j", "--jobs", type=_at_least_one, default=1)
+    p.add_argument("--no-sandbox", action="store_true", help="as for grade")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=_cmd_regrade)
+
+    p = sub.add_parser(
+        "merge",
+        help="combine the outputs of grade --shard K/N runs into one set of tables",
+        description="Merge shard outputs (same secret, same grader version) into one folder.",
+    )
+    p.add_argument("dirs", nargs="+", help="the shards' output folders")
+    p.add_argument("--out", required=True)
+    p.add_argument("--no-similarity", action="store_true")
+    p.set_defaults(func=_cmd_merge)
+
+    p = sub.add_parser("gradescope", help="Gradescope: gradescope build exNN [--out ZIP]")
+    gs = p.add_subparsers(dest="gradescope_command", required=True)
+    g = gs.add_parser("build", help="make the autograder zip of one exercise")
+    g.add_argument("exercise", type=_exercise, metavar="exNN")
+    g.add_argument("--out", default=None, help="zip to write (default: gradescope-exNN.zip)")
+    g.add_argument(
+        "--secret-file",
+        metavar="FILE",
+        help="bake this secret into the zip (default: fresh cases per submission)",
+    )
+    g.set_defaults(func=_cmd_gradescope)
 
     p = sub.add_parser(
         "validate",

@@ -60,8 +60,17 @@ def test_batch_writes_one_row_and_one_report_per_submission(batch):
     rows = _csv_rows(out / "grades.csv")
     assert len(rows) == len(paths)
     header = _csv_header(out / "grades.csv")
-    assert header[:5] == ["submission", "status", "score", "max_score", "reason"]
-    assert header[5:] == list(QUESTIONS)  # every exercise is in this batch
+    assert header[:8] == [
+        "submission",
+        "status",
+        "score",
+        "max_score",
+        "reason",
+        "student",
+        "exercise",
+        "percent",
+    ]
+    assert header[8:] == list(QUESTIONS)  # every exercise is in this batch
     for path, row, rep in zip(paths, rows, reports):
         assert row["submission"] == Path(path).name
         assert float(row["score"]) == pytest.approx(rep["score"])
@@ -83,8 +92,19 @@ def test_json_report_format(batch):
     for q in rep["questions"]:
         assert {"id", "points", "score", "status", "hints", "cases"} <= set(q)
         for c in q["cases"]:
-            assert set(c) == {"case", "status", "passed", "message", "hint"}
-            assert c["case"].startswith("hidden case")
+            assert {"case", "status", "passed", "message", "hint"} <= set(c)
+            assert set(c) <= {
+                "case",
+                "status",
+                "passed",
+                "message",
+                "hint",
+                "category",
+                "traceback",
+                "digest",
+            }
+            assert c["case"].startswith("hidden case") and c["category"]  # every hidden case has its kind
+            assert c["category"] in c["case"]
 
 
 def test_every_solution_scores_full_marks(batch):

@@ -22,6 +22,7 @@ from .model import MatrixOp
 
 MAX_RESULTS_BYTES = 48 * 2**20  # all results of one question, as sent
 MAX_ARRAY_BYTES = 32 * 2**20  # one returned array, decoded
+MAX_TRACEBACK_CHARS = 2000  # the student's frames of one failed call
 
 __all__ = ["RESULT_MIME", "MAX_RESULTS_BYTES", "encode_inputs", "harness_cell", "decode_results"]
 
@@ -95,6 +96,8 @@ def decode_results(payload: Any, n_cases: int) -> list[dict]:
             raise ValueError("the results have the wrong form")
         status = r["status"][:40]
         entry: dict[str, Any] = {"status": status, "message": str(r.get("message", ""))[:400]}
+        if isinstance(r.get("traceback"), str):  # the student's own frames (optional, bounded)
+            entry["traceback"] = r["traceback"][:MAX_TRACEBACK_CHARS]
         if status == "ok":
             res = r.get("result")
             if not isinstance(res, dict) or not isinstance(res.get("type"), str):

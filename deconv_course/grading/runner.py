@@ -14,6 +14,9 @@ reaches) scores 0 on that question, with a reason that names the call.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -22,6 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .compare import judge_case, score_question
 from .exchange import decode_results, harness_cell
@@ -225,6 +230,41 @@ def method_findings(cells: list[str], questions: list[Question]) -> dict[str, li
 # =============================================================================================
 # judging what came back
 # =============================================================================================
+def _case_name(case: Case, i: int, public: bool) -> str:
+    """A public case by its label; a hidden one by its number and its category (never its values)."""
+    if public:
+        return case.label or f"public case {i + 1}"
+    return f"hidden case {i + 1}" + (f" ({case.label})" if case.label else "")
+
+
+def answer_digest(raw: dict) -> str:
+    """A short hash of one returned value (arrays rounded to 6 decimals), to find identical answers."""
+    h = hashlib.sha256(str(raw.get("type")).encode())
+    value = raw.get("value")
+    if isinstance(value, np.ndarray):
+        arr = value.astype(complex) if value.dtype.kind == "c" else value.astype(float)
+        h.update(repr(arr.shape).encode())
+        h.update(np.round(arr, 6).tobytes())
+    else:
+        h.update(json.dumps(value, sort_keys=True, default=str).encode())
+    return h.hexdigest()[:16]
+
+
+def _annotate(qdict: dict, cases: list[Case], raw: Any, public: bool) -> None:
+    """Add each case's category, the student's traceback of a failed call and the answer's digest."""
+    entries = raw if isinstance(raw, list) else [None] * len(cases)
+    for cd, case, r in zip(qdict["cases"], cases, entries):
+        if case.label and not public:
+            cd["category"] = case.label
+        if not isinstance(r, dict):
+            continue
+        if r.get("traceback") and cd["status"] == "error":
+            cd["traceback"] = r["traceback"]
+        if r.get("status") == "ok":
+            with contextlib.suppress(Exception):  # a digest is a convenience, never a failure
+                cd["digest"] = answer_digest(r)
+
+
 def _judge_question(
     q: Question, cases: list[Case], results: Any, public: bool, findings: list[Finding]
 ) -> QuestionReport:
@@ -232,7 +272,7 @@ def _judge_question(
         message = "; ".join(f.message for f in findings[:3])
         creps = [CaseResult("method", False, message, "") for _ in cases]
         for i, (case, c) in enumerate(zip(cases, creps)):
-            c.case = (case.label or f"public case {i + 1}") if public else f"hidden case {i + 1}"
+            c.case = _case_name(case, i, public)
         return QuestionReport(q.id, q.name, q.title, q.points, 0.0, "forbidden method", creps, [])
     if isinstance(results, str):  # the whole question failed (kernel died, time-out, ...)
         creps = [CaseResult("error", False, results, "") for _ in cases]
@@ -245,7 +285,7 @@ def _judge_question(
                 raise RuntimeError(f"reference for {q.id} failed: {exc}") from exc
             creps.append(judge_case(q, case, r, expected))
     for i, (case, c) in enumerate(zip(cases, creps)):
-        c.case = (case.label or f"public case {i + 1}") if public else f"hidden case {i + 1}"
+        c.case = _case_name(case, i, public)
     score, status = score_question(q, creps)
     if isinstance(results, str):
         status = "error"
@@ -338,4 +378,7 @@ def run_submission(
     report.score = round(sum(q.score for q in report.questions), 2)
     _overall(report, run, reasons)
     report.seconds = round(time.monotonic() - t0, 2)
-    return report.to_dict()
+    out = report.to_dict()
+    for qd, q in zip(out["questions"], questions):
+        _annotate(qd, plans[q.id], run.raw.get(q.id), public)
+    return out

@@ -12,7 +12,9 @@ type :data:`RESULT_MIME`, which the grader reads with size bounds. The grader im
 import base64
 import io
 import json
+import re
 import signal
+import traceback
 from collections.abc import Callable
 
 import numpy as np
@@ -88,6 +90,27 @@ def decode(obj: object) -> object:
     return obj
 
 
+# the file names IPython gives the notebook's cells: /tmp/ipykernel_NNN/XXXX.py or <ipython-input-...>
+_CELL_FILE = re.compile(r"(ipykernel_\d+[/\\]\d+\.py$)|(^<ipython-input-)")
+MAX_TRACEBACK_FRAMES = 5
+MAX_TRACEBACK_CHARS = 1500
+
+
+def student_traceback(exc: BaseException) -> str:
+    """The frames of ``exc``'s traceback whose code comes from the notebook's cells (the last 5).
+
+    One line per frame, ``cell line N: <source line>``, then the exception; bounded in length.
+    Frames of the harness and of libraries are left out: the learner sees their own lines.
+    """
+    try:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if _CELL_FILE.search(f.filename or "")]
+    except Exception:
+        frames = []
+    lines = [f"cell line {f.lineno}: {(f.line or '').strip()[:160]}" for f in frames[-MAX_TRACEBACK_FRAMES:]]
+    lines.append(f"{type(exc).__name__}: {str(exc)[:300]}")
+    return "\n".join(lines)[-MAX_TRACEBACK_CHARS:]
+
+
 def _on_alarm(signum, frame):
     raise GraderTimeout()
 
@@ -137,6 +160,7 @@ def run(spec_text: str, user_ns: dict, emit: Callable[[list], None] | None = Non
                 r = {"status": "timeout", "message": "took longer than {:g} s".format(spec["call_timeout"])}
             except BaseException as exc:  # SystemExit and KeyboardInterrupt included
                 r = {"status": "error", "message": f"{type(exc).__name__}: {str(exc)[:300]}"}
+                r["traceback"] = student_traceback(exc)
             results.append(r)
     (emit or _publish)(results)
     return results
