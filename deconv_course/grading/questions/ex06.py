@@ -24,12 +24,14 @@ QUIZ = {
     "q3": (
         "a",
         "Checkerboards come from uneven overlap when the kernel size is not divisible "
-        "by the stride (Odena et al. 2016).",
+        "by the stride (Odena et al. 2016); the pattern has the stride's period, which neither the "
+        "border padding nor batch normalisation has.",
     ),
     "q4": (
         "b",
-        "output_padding only selects one of the output sizes that a strided conv maps "
-        "to the same size; the rows it brings back are generally non-zero.",
+        "output_padding only selects which of the `stride` input sizes that a strided conv maps "
+        "to the same output size is restored. The extra rows are values that `padding` would have "
+        "cropped when padding >= output_padding, and zeros (plus bias) only when padding < output_padding.",
     ),
     "q5": (
         "b",
@@ -40,7 +42,11 @@ QUIZ = {
         "A smaller kernel changes the model. Speed comes from vectorising (im2col/GEMM), "
         "FFT for large kernels, GPUs, and avoiding zero-inserted inputs.",
     ),
-    "q7": ("a", "Dividing by |H| near zero amplifies the noise at those frequencies."),
+    "q7": (
+        "a",
+        "Dividing by |H| near zero amplifies the noise at those frequencies; a kernel that does not sum "
+        "to 1 only scales the result.",
+    ),
     "q8": (
         "b",
         "Richardson-Lucy semi-converges: after a point more iterations amplify noise and the PSNR falls.",
@@ -53,7 +59,8 @@ QUIZ = {
     "q10": (
         "a",
         "More data, augmentation, weight decay, dropout and early stopping fight "
-        "overfitting; a bigger kernel adds parameters.",
+        "overfitting; a bigger kernel adds parameters, and a larger batch only makes each gradient "
+        "less noisy, which does not regularise.",
     ),
 }
 
