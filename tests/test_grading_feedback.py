@@ -238,12 +238,24 @@ def test_a_forbidden_method_is_a_warning_naming_the_call():
     assert r.passed  # a warning, not a failure
     assert len(r.warnings) == 1  # one warning naming each forbidden call
     w = r.warnings[0]
-    assert w.startswith("your conv_transpose2d calls torch.nn.functional.conv_transpose2d (In [2], line 3)")
-    assert "torch.tensor (In [2], line 3)" in w
+    assert w.startswith("your conv_transpose2d calls torch.nn.functional.conv_transpose2d (in `return F.conv")
+    assert "torch.tensor (in `return F.conv_transpose2d(torch.tensor(input)" in w
     assert "the grader gives this question 0 points; this question asks for NumPy only" in w
     assert "warning:" in repr(r) and "var(--jp-warn-color1" in r._repr_html_()
     clean = check("ex03.conv_transpose2d", _ref("ex03.conv_transpose2d"))
     assert clean.warnings == []  # no notebook history: nothing to check
+
+
+def test_magics_are_read_as_typed_not_as_ipython_turns_them():
+    code = "get_ipython().run_line_magic('matplotlib', 'inline')\nimport numpy as np"
+    assert feedback_module._as_typed(code) == "%matplotlib inline\nimport numpy as np"
+    cell = "get_ipython().run_cell_magic('time', '', 'x = 1\\ny = 2\\n')"
+    assert feedback_module._as_typed(cell) == "%%time \nx = 1\ny = 2\n"
+    fn = "def correlate2d(image, kernel):\n    return np.zeros((2, 2))"
+    typed = ["", feedback_module._as_typed(code), fn]
+    assert feedback_module.method_warnings("ex02.correlate2d", "correlate2d", typed) == []
+    transformed = ["", code, fn]  # what IPython's In holds: get_ipython() is dynamic code
+    assert "get_ipython" in feedback_module.method_warnings("ex02.correlate2d", "correlate2d", transformed)[0]
 
 
 def test_progress_lists_every_question_with_status_points_and_minutes(tmp_path, capsys):

@@ -13,10 +13,13 @@ demand. Also the text of a whole submission's report (``validate``).
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import inspect
+import linecache
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -174,13 +177,52 @@ def _evidence(q: public.PublicQuestion, raws: list[dict]) -> dict[str, dict[int,
     return {q.mistakes[m]: ev[m] for m in sorted(ev)}
 
 
+_LINE_MAGIC = re.compile(r"^(\s*)get_ipython\(\)\.run_line_magic\(('[^']*'), (.*)\)\s*$")
+_CELL_MAGIC = re.compile(
+    r"^get_ipython\(\)\.run_cell_magic\(('[^']*'), ('(?:[^'\\]|\\.)*'), (.*)\)\s*$", re.S
+)
+
+
+def _as_typed(code: str) -> str:
+    """A cell as the learner typed it, from IPython's transformed code (magics back as ``%``)."""
+    with contextlib.suppress(Exception):
+        m = _CELL_MAGIC.match(code.strip())
+        if m:
+            name, line, body = (ast.literal_eval(g) for g in m.groups())
+            return f"%%{name} {line}\n{body}"
+    out = []
+    for line in code.splitlines():
+        m = _LINE_MAGIC.match(line)
+        try:
+            out.append(
+                f"{m.group(1)}%{ast.literal_eval(m.group(2))} {ast.literal_eval(m.group(3))}" if m else line
+            )
+        except (ValueError, SyntaxError):
+            out.append(line)
+    return "\n".join(out)
+
+
 def _notebook_cells(namespace: dict | None) -> list[str] | None:
-    """The cells run so far in this kernel (IPython's ``In``), or None outside a notebook."""
-    cells = (namespace or {}).get("In")
-    if not isinstance(cells, list):
-        ip = _ipython()
-        cells = getattr(ip, "user_ns", {}).get("In") if ip is not None else None
-    return [c for c in cells if isinstance(c, str)] if isinstance(cells, list) else None
+    """The cells run so far in this kernel, in order, or None outside a notebook.
+
+    From IPython's cache of compiled cells (filled whether or not a cell is stored in the
+    history, so nbval's runs and a learner's agree), with magics turned back into ``%`` lines as
+    the grader reads them in the notebook's source; else an ``In`` list in ``namespace``.
+    """
+    ip = _ipython()
+    names = list(getattr(getattr(ip, "compile", None), "_filename_map", {}) or {}) if ip is not None else []
+    cells = [_as_typed("".join(linecache.cache[n][2])) for n in names if n in linecache.cache]
+    if not cells:
+        cells = (namespace or {}).get("In")
+    return [c if isinstance(c, str) else "" for c in cells] if isinstance(cells, list) else None
+
+
+def _source_line(cells: list[str], where: tuple[int, int]) -> str:
+    cell, line = where
+    try:
+        return cells[cell].splitlines()[line - 1].strip()[:120]
+    except (IndexError, TypeError):
+        return ""
 
 
 def method_warnings(question_id: str, name: str, cells: list[str] | None) -> list[str]:
@@ -196,15 +238,23 @@ def method_warnings(question_id: str, name: str, cells: list[str] | None) -> lis
         findings = check_function(cells, fn_name, policy)
     except Exception:
         return []  # the check must never break check()
-    calls = [f"{f.name} (In [{f.line[0]}], line {f.line[1]})" for f in findings if f.kind == FORBIDDEN]
+
+    def at(f) -> str:
+        src = _source_line(cells, f.line)
+        return f" (in `{src}`)" if src else ""
+
+    calls = [f"{f.name}{at(f)}" for f in findings if f.kind == FORBIDDEN]
     out = []
     if calls:
         out.append(
             f"your {name} calls {', '.join(calls[:4])}: the grader gives this question 0 points; {policy.reason}"
         )
     for f in [f for f in findings if f.kind != FORBIDDEN][:2]:
-        where = f.message.replace("(cell ", "(In [").replace(", line", "], line")
-        out.append(f"{where}: the grader gives this question 0 points; write it without that")
+        who = "notebook code" if f.message.startswith("notebook-level") else f"your {name}"
+        out.append(
+            f"{who} uses {f.name}{at(f)}, which the grader's method check cannot follow: the grader "
+            "gives this question 0 points; write it without that"
+        )
     return out
 
 
