@@ -631,3 +631,50 @@ def test_numpy_ops_never_imports_torch():
 
     code = "import sys, deconv_course.numpy_ops; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---- 1-D, one channel: conv1d, conv_matrix1d, conv_transpose1d (notebook 03, "Start in 1-D")
+
+
+@pytest.mark.parametrize("n, k, s, p, d", [(7, 3, 1, 0, 1), (8, 3, 2, 1, 1), (9, 4, 2, 1, 1), (10, 3, 3, 2, 2),
+                                           (5, 5, 1, 2, 1), (6, 2, 2, 0, 1)])
+def test_conv1d_family_matches_torch(n, k, s, p, d):
+    rng = np.random.default_rng(n * 100 + k * 10 + s)
+    x, w = rng.standard_normal(n), rng.standard_normal(k)
+    ref = F.conv1d(t(x)[None, None], t(w)[None, None], stride=s, padding=p, dilation=d)[0, 0].numpy()
+    np.testing.assert_allclose(ops.conv1d(x, w, stride=s, padding=p, dilation=d), ref, atol=1e-12)
+    C = ops.conv_matrix1d(w, n, stride=s, padding=p, dilation=d)
+    assert C.shape == (ref.size, n)
+    np.testing.assert_allclose(C @ x, ref, atol=1e-12)
+    # the transpose: C.T @ y == conv_transpose1d == F.conv_transpose1d == autograd of conv1d
+    y = rng.standard_normal(ref.size)
+    op = (n + 2 * p - d * (k - 1) - 1) % s
+    tref = F.conv_transpose1d(t(y)[None, None], t(w)[None, None], stride=s, padding=p, output_padding=op,
+                              dilation=d)[0, 0].numpy()
+    assert tref.size == n
+    ours = ops.conv_transpose1d(y, w, stride=s, padding=p, output_padding=op, dilation=d)
+    np.testing.assert_allclose(ours, tref, atol=1e-12)
+    np.testing.assert_allclose(C.T @ y, tref, atol=1e-12)
+    xt = t(x).requires_grad_()
+    F.conv1d(xt[None, None], t(w)[None, None], stride=s, padding=p, dilation=d).backward(t(y)[None, None])
+    np.testing.assert_allclose(xt.grad.numpy(), tref, atol=1e-12)
+
+
+def test_conv_matrix1d_is_banded_toeplitz():
+    C = ops.conv_matrix1d([1.0, 2.0, 3.0], 6)
+    assert C.shape == (4, 6)
+    for offset in range(-3, 6):                       # constant along every diagonal (Toeplitz)
+        assert len(set(np.diagonal(C, offset).tolist())) == 1
+    strided = ops.conv_matrix1d([1.0, 2.0, 3.0], 7, stride=2)
+    np.testing.assert_array_equal(strided, C_rows := np.array(
+        [[1, 2, 3, 0, 0, 0, 0], [0, 0, 1, 2, 3, 0, 0], [0, 0, 0, 0, 1, 2, 3]], dtype=float))
+    assert C_rows.shape == (3, 7)
+
+
+def test_conv1d_family_rejects_bad_input():
+    with pytest.raises(ValueError):
+        ops.conv1d(np.ones((2, 3)), [1.0])
+    with pytest.raises(ValueError):
+        ops.conv_transpose1d([1.0, 2.0], [1.0, 1.0], stride=2, output_padding=2)
+    with pytest.raises((TypeError, ValueError)):
+        ops.conv_matrix1d([1.0], 0)

@@ -29,6 +29,9 @@ Data types: float64 stays float64, float32 stays float32 (as in PyTorch);
 integer input is converted to float64. NaN or infinity in the input or
 weight raises ``ValueError`` (PyTorch would propagate it silently).
 
+``conv1d``, ``conv_matrix1d`` and ``conv_transpose1d`` are the one-channel 1-D versions
+(the 2-D functions on an image of height 1).
+
 Taught in notebooks/02_core_concepts.ipynb, notebooks/03_algorithms_and_formulas.ipynb
 and notebooks/04_code_examples.ipynb.
 """
@@ -38,6 +41,7 @@ from __future__ import annotations
 from .conv import conv2d, conv_matrix
 from .correlate import convolve2d, correlate2d
 from .layers import avg_pool2d, linear, pixel_shuffle, upsample_nearest
+from .onedim import conv1d, conv_matrix1d, conv_transpose1d
 from .transposed import METHODS, conv_transpose2d, zero_insert
 
 __all__ = [
@@ -51,5 +55,8 @@ __all__ = [
     "linear",
     "pixel_shuffle",
     "upsample_nearest",
+    "conv1d",
+    "conv_matrix1d",
+    "conv_transpose1d",
     "METHODS",
 ]
