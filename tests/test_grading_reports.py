@@ -524,3 +524,17 @@ def test_regrade_reruns_the_stored_submissions(run, tmp_path, capsys):
     assert code == 0 and "DIFFERENT secret" in out
     assert (tmp_path / "re2" / "changes.txt").read_text().count("\n") >= 2
     assert sys.modules["deconv_course.grading.runs"] is runs
+
+
+def test_cli_says_where_the_generated_secret_is(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(runs.ENV_SECRET, raising=False)
+    nb = tmp_path / "u1_ex01.ipynb"
+    nb.write_text("{}")
+    assert cli.main(["grade", str(nb), "--out", str(tmp_path / "o"), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "run-secret.txt" in out and "mode 0600" in out
+    secret = runs.read_secret(tmp_path / "o" / "run-secret.txt")
+    assert secret not in out and secret not in (tmp_path / "o" / "feedback" / "u1.md").read_text()
+    # a later run into the same folder with a given secret removes the stale file
+    assert cli.main(["grade", str(nb), "--out", str(tmp_path / "o"), "-q", "--secret", "given"]) == 0
+    assert not (tmp_path / "o" / "run-secret.txt").exists() and "run-secret" not in capsys.readouterr().out
