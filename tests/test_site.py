@@ -236,6 +236,9 @@ def test_site_pages_render_offline(browser, server):
                 heading = page.locator("h1").first.inner_text()
                 if not re.search(r"[\u4e00-\u9fff]", heading):
                     problems.append(f"{path}: the Chinese title is missing from {heading!r}")
+                fonts = page.evaluate("() => getComputedStyle(document.querySelector('h1')).fontFamily")
+                if "CJK" not in fonts:
+                    problems.append(f"{path}: no CJK font in the title's font stack: {fonts}")
         finally:
             context.close()
     assert not outside, f"requests left the machine: {sorted(set(outside))}"
