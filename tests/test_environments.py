@@ -16,8 +16,9 @@ with ``binder/`` as far as pip goes, in a fresh venv outside the checkout:
   sees first) and ``07_explorer_gallery`` (every explorer); the kernel proves it imports the
   course from the venv, not from the checkout.
 
-Runtime: about 2-4 minutes with a warm pip cache (the install dominates); the first run downloads
-the course's dependencies (~150 MB of wheels). ``DECONV_ENV_NOTEBOOKS=all`` runs every lesson.
+Runtime, measured on 2 shared cores with a warm pip cache: about 5 minutes (pip install 160-190 s
+of it, the two notebooks and check-env the rest); a cold cache adds the download of the course's
+dependencies. The venv is about 1.2 GB. ``DECONV_ENV_NOTEBOOKS=all`` runs every lesson (longer).
 """
 
 from __future__ import annotations
