@@ -7,200 +7,20 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-# The distribution whose metadata lists the requirements (pyproject.toml is the one list).
-DISTRIBUTION = "deconv-course"
-
-# Import names, only where they differ from the distribution's name with "-" read as "_".
-IMPORT_NAMES = {"scikit-image": "skimage", "scikit-learn": "sklearn"}
-
 # The package's parent folder: the checkout when the package runs from one (see course_dir()).
-COURSE_ROOT = Path(__file__).resolve().parents[1]
-
-
-def requirements(distribution: str = DISTRIBUTION) -> list[tuple[str, str, str, str]]:
-    """The installed distribution's requirements as (import name, distribution, specifier, group).
-
-    Read from the metadata pip installed (``importlib.metadata.requires``), so pyproject.toml
-    stays the only list. ``group`` is ``"core"`` or the extra that asks for the requirement
-    (``"test"``, ``"browser"``); a requirement whose marker is false here for every group (another
-    platform or Python) is left out. Raises ``importlib.metadata.PackageNotFoundError`` when
-    the course is not installed.
-    """
-    from importlib import metadata
-
-    from packaging.requirements import Requirement
-
-    meta = metadata.metadata(distribution)
-    extras = meta.get_all("Provides-Extra") or []
-    found = []
-    for line in metadata.requires(distribution) or []:
-        req = Requirement(line)
-        for group in ("core", *extras):
-            env = {"extra": "" if group == "core" else group}
-            if req.marker is None or req.marker.evaluate(env):
-                break
-        else:
-            continue
-        import_name = IMPORT_NAMES.get(req.name.lower(), req.name.replace("-", "_"))
-        found.append((import_name, req.name, str(req.specifier), group))
-    return found
-
-
-def cjk_font() -> str | None:
-    """The name of a font matplotlib can draw Chinese titles with, or None when there is none.
-
-    One list of fonts for the whole course: :func:`deconv_course.plotting.fonts.cjk_font`.
-    """
-    from deconv_course.plotting.fonts import cjk_font as installed_cjk_font
-
-    return installed_cjk_font()
-
-
-def check_env(verbose: bool = True, include: tuple[str, ...] = ("core", "test")) -> bool:
-    """Print OK/FAIL for each dependency with its version, and the torch device.
-
-    The dependencies are the installed course's own (:func:`requirements`, read from its
-    metadata). Returns True when every dependency in the groups ``include`` imports and its
-    version meets the requirement. Optional groups not in ``include`` are shown as ``--`` when
-    missing and never fail. Also reports, without failing, whether matplotlib has a CJK font for
-    the Chinese titles and whether bubblewrap (``bwrap``, the grader's jail) is installed.
-    Taught in notebooks/00_start_here.ipynb.
-    """
-    from importlib import metadata
-
-    from packaging.specifiers import SpecifierSet
-
-    all_ok = True
-    lines = []
-    try:
-        needed = requirements()
-        own = f"{DISTRIBUTION} {metadata.version(DISTRIBUTION)}"
-    except metadata.PackageNotFoundError:
-        needed = []
-        own = f"{DISTRIBUTION} not installed"
-        all_ok = False
-        lines.append(
-            f"  FAIL  {DISTRIBUTION:<20} not installed (no package metadata): run `make lab` "
-            f"or `pip install -e .` in the course folder"
-        )
-    for module, dist, specifier, group in needed:
-        try:
-            mod = importlib.import_module(module)
-            try:
-                version = metadata.version(dist)
-            except metadata.PackageNotFoundError:
-                version = str(getattr(mod, "__version__", "0"))
-            ok = SpecifierSet(specifier).contains(version, prereleases=True)
-            status = "OK" if ok else "FAIL"
-            detail = version if ok else f"{version} (need {specifier})"
-        except Exception as exc:  # ImportError, or a broken install raising anything
-            ok = False
-            status = "FAIL" if group in include else "--"
-            detail = f"missing ({type(exc).__name__}); needed for {group}"
-        if not ok and group in include:
-            all_ok = False
-        lines.append(f"  {status:<4}  {dist:<20} {detail}")
-
-    try:
-        from deconv_course.torch_ops import pick_device
-
-        device = str(pick_device())
-    except Exception as exc:
-        device = f"unknown ({type(exc).__name__}: {exc})"
-        all_ok = False
-
-    try:
-        font = cjk_font()
-    except Exception:  # matplotlib missing: already a FAIL line above
-        font = None
-    if font:
-        font_line = f"  CJK font: {font} — Chinese titles render"
-    else:
-        font_line = (
-            "  CJK font: none — Chinese titles show as boxes; install Debian's fonts-noto-cjk "
-            "(or any Noto Sans CJK / Source Han Sans font), then `rm -rf ~/.cache/matplotlib` once "
-            "so that matplotlib sees it"
-        )
-    bwrap = shutil.which("bwrap")
-    if bwrap:
-        jail_line = f"  bubblewrap: {bwrap} — `deconv-course grade` can jail each kernel"
-    else:
-        jail_line = (
-            "  bubblewrap: not found — `deconv-course grade` needs it to jail kernels; "
-            "install Debian's bubblewrap"
-        )
-
-    if verbose:
-        print(f"Python {sys.version.split()[0]} | {own} ({Path(__file__).resolve().parent})")
-        print("\n".join(lines))
-        print(f"  torch device: {device}  (override with DECONV_DEVICE=cpu|cuda|mps)")
-        print(font_line)
-        print(jail_line)
-        print(
-            "Environment OK"
-            if all_ok
-            else "Environment has FAILs: run `make lab` (or "
-            '`pip install -e ".[test]"`) to install what is missing'
-        )
-    return all_ok
+from ._paths import COURSE_ROOT, CourseDirError, checkout_root, course_dir  # noqa: F401 (re-exported)
+from .environment import DISTRIBUTION, IMPORT_NAMES, check_env, cjk_font, requirements  # noqa: F401
 
 
 def _cmd_check_env(args: argparse.Namespace) -> int:
     groups = ("core",) if args.core_only else ("core", "test")
     return 0 if check_env(verbose=True, include=groups) else 1
-
-
-class CourseDirError(Exception):
-    """No course folder (a clone with notebooks/, benchmarks/, …) was given or found."""
-
-
-def checkout_root() -> Path | None:
-    """The checkout the package runs from (an editable install), or None for a wheel install.
-
-    A checkout is the folder above the package holding ``pyproject.toml`` and ``notebooks/``.
-    """
-    root = COURSE_ROOT
-    if (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir():
-        return root
-    return None
-
-
-def course_dir(
-    explicit: str | os.PathLike[str] | None = None, *, needs: str = "notebooks", command: str = "lab"
-) -> Path:
-    """The course folder a command works on: it must hold the subfolder ``needs``.
-
-    ``explicit`` (the ``--course-dir`` option) wins; else the checkout the package runs from;
-    else the current folder. Raises :class:`CourseDirError`, with a message naming
-    ``--course-dir``, when none of them holds ``needs/`` (e.g. a wheel installed into a venv,
-    run from an unrelated folder).
-    """
-    if explicit is not None:
-        folder = Path(explicit).expanduser().resolve()
-        if not (folder / needs).is_dir():
-            raise CourseDirError(
-                f"deconv-course {command} --course-dir {folder}: that folder has no {needs}/; "
-                f"pass the folder of a clone of the course (it holds notebooks/ and benchmarks/)"
-            )
-        return folder
-    checkout = checkout_root()
-    if checkout is not None and (checkout / needs).is_dir():
-        return checkout
-    here = Path.cwd()
-    if (here / needs).is_dir():
-        return here
-    raise CourseDirError(
-        f"deconv-course {command} needs the course's {needs}/ folder: the package is installed at "
-        f"{Path(__file__).resolve().parent}, outside a checkout, and the current folder {here} "
-        f"has no {needs}/. Pass --course-dir DIR (a clone of the course), or run it from that folder."
-    )
 
 
 def _resolve_course_dir(args: argparse.Namespace, needs: str) -> Path | None:

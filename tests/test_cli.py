@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deconv_course import cli
+from deconv_course import _paths, cli, environment
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -55,14 +55,14 @@ def test_check_env_reports_every_requirement_and_the_device(capsys):
 
 def test_check_env_fails_on_a_missing_dependency(monkeypatch, capsys):
     reqs = cli.requirements() + [("no_such_module_xyz", "no-such-dist", ">=1.0", "core")]
-    monkeypatch.setattr(cli, "requirements", lambda: reqs)
+    monkeypatch.setattr(environment, "requirements", lambda: reqs)
     assert cli.check_env(verbose=True) is False
     out = capsys.readouterr().out
     assert "FAIL  no-such-dist" in out and "Environment has FAILs" in out
 
 
 def test_check_env_fails_on_a_too_old_version(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "requirements", lambda: [("numpy", "numpy", ">=999.0", "core")])
+    monkeypatch.setattr(environment, "requirements", lambda: [("numpy", "numpy", ">=999.0", "core")])
     assert cli.check_env(verbose=True) is False
     assert "need >=999.0" in capsys.readouterr().out
 
@@ -70,14 +70,14 @@ def test_check_env_fails_on_a_too_old_version(monkeypatch, capsys):
 def test_local_version_labels_meet_the_requirement(monkeypatch, capsys):
     real_version = metadata.version
     monkeypatch.setattr(metadata, "version", lambda d: "2.13.0+cpu" if d == "torch" else real_version(d))
-    monkeypatch.setattr(cli, "requirements", lambda: [("torch", "torch", ">=2.1", "core")])
+    monkeypatch.setattr(environment, "requirements", lambda: [("torch", "torch", ">=2.1", "core")])
     assert cli.check_env(verbose=True) is True
     assert "OK    torch                2.13.0+cpu" in capsys.readouterr().out
 
 
 def test_optional_group_missing_is_not_a_failure(monkeypatch, capsys):
     monkeypatch.setattr(
-        cli, "requirements", lambda: [("no_such_module_xyz", "no-such-dist", ">=1.0", "browser")]
+        environment, "requirements", lambda: [("no_such_module_xyz", "no-such-dist", ">=1.0", "browser")]
     )
     assert cli.check_env(verbose=True, include=("core",)) is True
     assert "--    no-such-dist" in capsys.readouterr().out
@@ -87,14 +87,14 @@ def test_check_env_fails_when_the_course_is_not_installed(monkeypatch, capsys):
     def missing(name=cli.DISTRIBUTION):
         raise metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(cli, "requirements", missing)
+    monkeypatch.setattr(environment, "requirements", missing)
     assert cli.check_env(verbose=True) is False
     assert "FAIL  deconv-course" in capsys.readouterr().out
 
 
 def test_missing_cjk_font_and_bwrap_are_reported_but_never_fail(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "cjk_font", lambda: None)
-    monkeypatch.setattr(cli.shutil, "which", lambda name: None)
+    monkeypatch.setattr(environment, "cjk_font", lambda: None)
+    monkeypatch.setattr(environment.shutil, "which", lambda name: None)
     assert cli.check_env(verbose=True) is True
     out = capsys.readouterr().out
     assert "CJK font: none — Chinese titles show as boxes; install Debian's fonts-noto-cjk" in out
@@ -147,7 +147,7 @@ def test_unknown_command_is_a_usage_error():
 @pytest.fixture
 def outside_a_checkout(monkeypatch, tmp_path):
     """The package as a wheel install sees it: no checkout above it, cwd an unrelated folder."""
-    monkeypatch.setattr(cli, "COURSE_ROOT", tmp_path / "site-packages")
+    monkeypatch.setattr(_paths, "COURSE_ROOT", tmp_path / "site-packages")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)

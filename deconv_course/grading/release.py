@@ -47,7 +47,7 @@ def student_pyproject(text: str) -> str:
 def _root(root: str | Path | None) -> Path:
     if root is not None:
         return Path(root)
-    from ..cli import checkout_root
+    from .._paths import checkout_root
 
     found = checkout_root()
     if found is None:
