@@ -134,7 +134,9 @@ def test_conv_transpose_output_size_matches_torch_every_output_padding(i, k, s, 
 )
 def test_conv_transpose_output_size_pairs_property(i, k, s, d, data):
     op = tuple(data.draw(st.integers(0, max(s[a], d[a]) - 1)) for a in range(2))
-    p = tuple(data.draw(st.integers(0, ((i[a] - 1) * s[a] + d[a] * (k[a] - 1) + op[a]) // 2)) for a in range(2))
+    p = tuple(
+        data.draw(st.integers(0, ((i[a] - 1) * s[a] + d[a] * (k[a] - 1) + op[a]) // 2)) for a in range(2)
+    )
     assert conv_transpose_output_size(i, k, s, p, op, d) == torch_conv_transpose_shape(i, k, s, p, op, d)
 
 

@@ -24,7 +24,7 @@ def test_camera_is_skimage_camera_scaled_to_unit_range():
 def test_camera_resized(size, shape):
     image = data.camera(size)
     assert image.shape == shape and image.dtype == np.float64
-    assert 0.0 <= image.min() and image.max() <= 1.0
+    assert image.min() >= 0.0 and image.max() <= 1.0
     # resizing (anti-aliased, bilinear) keeps the mean brightness
     assert abs(image.mean() - skdata.camera().mean() / 255.0) < 0.01
 
@@ -103,8 +103,17 @@ def test_source_example_and_its_correct_results():
     np.testing.assert_array_equal(signal.convolve2d(image, kernel, mode="same"), -expected)
 
 
-@pytest.mark.parametrize("bad, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError),
-                                        ("64", TypeError), ((1, 2, 3), TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        (0, ValueError),
+        (-3, ValueError),
+        (2.5, TypeError),
+        ("64", TypeError),
+        ((1, 2, 3), TypeError),
+        (True, TypeError),
+    ],
+)
 def test_bad_sizes(bad, error):
     with pytest.raises(error, match="size"):
         data.camera(bad)

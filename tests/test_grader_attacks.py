@@ -55,7 +55,9 @@ AS_SOFT_LIMIT = 4 * 2**30  # the grader's soft address-space limit (a /dev/zero 
 LATE_MARKER_DELAY = 10.0  # s: make_attacks.RESOURCES' detached child creates its file after this
 MAX_OUT_FILE = 5 * 2**20
 MAX_GRADER_RSS = int(1.5 * 2**30)  # a results file that is /dev/zero must not be read into memory
-DISK_SLACK = 300 * 2**20  # the attackers write 1.2 GB: any leak outside the jail exceeds this; the disk is shared
+DISK_SLACK = (
+    300 * 2**20
+)  # the attackers write 1.2 GB: any leak outside the jail exceeds this; the disk is shared
 
 # DECONV_ATTACKS_ONLY=atk_fifo,stub_ex01 runs a subset (one attack at a time, against a grader without
 # its defences); tests about notebooks left out are then skipped

@@ -54,7 +54,11 @@ def test_stored_outputs_pass_in_solutions_and_say_not_attempted_in_exercises():
             for cell in _read(path).cells:
                 if cell.cell_type == "code" and cell.source.startswith("check("):
                     text = "".join(o.get("text", "") + "".join(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)  # fmt: skip
-                    assert needle in " ".join(text.split()), (path.name, cell.source, text)  # wrapped at words
+                    assert needle in " ".join(text.split()), (
+                        path.name,
+                        cell.source,
+                        text,
+                    )  # wrapped at words
 
 
 def test_stub_source_replaces_regions_and_rejects_unbalanced_markers():

@@ -636,8 +636,10 @@ def test_numpy_ops_never_imports_torch():
 # ---- 1-D, one channel: conv1d, conv_matrix1d, conv_transpose1d (notebook 03, "Start in 1-D")
 
 
-@pytest.mark.parametrize("n, k, s, p, d", [(7, 3, 1, 0, 1), (8, 3, 2, 1, 1), (9, 4, 2, 1, 1), (10, 3, 3, 2, 2),
-                                           (5, 5, 1, 2, 1), (6, 2, 2, 0, 1)])
+@pytest.mark.parametrize(
+    "n, k, s, p, d",
+    [(7, 3, 1, 0, 1), (8, 3, 2, 1, 1), (9, 4, 2, 1, 1), (10, 3, 3, 2, 2), (5, 5, 1, 2, 1), (6, 2, 2, 0, 1)],
+)
 def test_conv1d_family_matches_torch(n, k, s, p, d):
     rng = np.random.default_rng(n * 100 + k * 10 + s)
     x, w = rng.standard_normal(n), rng.standard_normal(k)
@@ -649,8 +651,9 @@ def test_conv1d_family_matches_torch(n, k, s, p, d):
     # the transpose: C.T @ y == conv_transpose1d == F.conv_transpose1d == autograd of conv1d
     y = rng.standard_normal(ref.size)
     op = (n + 2 * p - d * (k - 1) - 1) % s
-    tref = F.conv_transpose1d(t(y)[None, None], t(w)[None, None], stride=s, padding=p, output_padding=op,
-                              dilation=d)[0, 0].numpy()
+    tref = F.conv_transpose1d(
+        t(y)[None, None], t(w)[None, None], stride=s, padding=p, output_padding=op, dilation=d
+    )[0, 0].numpy()
     assert tref.size == n
     ours = ops.conv_transpose1d(y, w, stride=s, padding=p, output_padding=op, dilation=d)
     np.testing.assert_allclose(ours, tref, atol=1e-12)
@@ -663,11 +666,15 @@ def test_conv1d_family_matches_torch(n, k, s, p, d):
 def test_conv_matrix1d_is_banded_toeplitz():
     C = ops.conv_matrix1d([1.0, 2.0, 3.0], 6)
     assert C.shape == (4, 6)
-    for offset in range(-3, 6):                       # constant along every diagonal (Toeplitz)
+    for offset in range(-3, 6):  # constant along every diagonal (Toeplitz)
         assert len(set(np.diagonal(C, offset).tolist())) == 1
     strided = ops.conv_matrix1d([1.0, 2.0, 3.0], 7, stride=2)
-    np.testing.assert_array_equal(strided, C_rows := np.array(
-        [[1, 2, 3, 0, 0, 0, 0], [0, 0, 1, 2, 3, 0, 0], [0, 0, 0, 0, 1, 2, 3]], dtype=float))
+    np.testing.assert_array_equal(
+        strided,
+        C_rows := np.array(
+            [[1, 2, 3, 0, 0, 0, 0], [0, 0, 1, 2, 3, 0, 0], [0, 0, 0, 0, 1, 2, 3]], dtype=float
+        ),
+    )
     assert C_rows.shape == (3, 7)
 
 

@@ -116,20 +116,30 @@ def test_psf2otf_matches_skimage_ir2tf(name):
 @pytest.mark.parametrize("name", list(PSFS))
 def test_blur_matches_scipy_for_all_boundaries(image, name):
     psf = PSFS[name]
-    np.testing.assert_allclose(R.blur(image, psf, "circular"), ndimage.convolve(image, psf, mode="wrap"),
-                               atol=1e-12)
-    np.testing.assert_allclose(R.blur(image, psf, "zero"), signal.convolve(image, psf, mode="same"),
-                               atol=1e-12)
-    np.testing.assert_allclose(R.blur(image, psf, "reflect"),
-                               ndimage.convolve(image, psf, mode="reflect", origin=_even_origin(psf)),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        R.blur(image, psf, "circular"), ndimage.convolve(image, psf, mode="wrap"), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        R.blur(image, psf, "zero"), signal.convolve(image, psf, mode="same"), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        R.blur(image, psf, "reflect"),
+        ndimage.convolve(image, psf, mode="reflect", origin=_even_origin(psf)),
+        atol=1e-12,
+    )
     # the default is the circular model of the Fourier filters
     np.testing.assert_array_equal(R.blur(image, psf), R.blur(image, psf, "circular"))
 
 
 @settings(max_examples=30, deadline=None)
-@given(h=st.integers(3, 20), w=st.integers(3, 20), kh=st.integers(1, 6), kw=st.integers(1, 6),
-       boundary=st.sampled_from(["circular", "zero", "reflect"]), seed=st.integers(0, 1000))
+@given(
+    h=st.integers(3, 20),
+    w=st.integers(3, 20),
+    kh=st.integers(1, 6),
+    kw=st.integers(1, 6),
+    boundary=st.sampled_from(["circular", "zero", "reflect"]),
+    seed=st.integers(0, 1000),
+)
 def test_blur_property(h, w, kh, kw, boundary, seed):
     kh, kw = min(kh, h), min(kw, w)
     rng = np.random.default_rng(seed)
@@ -155,8 +165,9 @@ def test_blur_colour_is_per_channel_and_keeps_dtype(colour):
 def test_uint8_images_are_scaled_to_unit_range(image):
     as_uint8 = np.round(image * 255).astype(np.uint8)
     psf = PSFS["gaussian9"]
-    np.testing.assert_allclose(R.blur(as_uint8, psf, "zero"),
-                               signal.convolve(as_uint8 / 255.0, psf, mode="same"), atol=1e-12)
+    np.testing.assert_allclose(
+        R.blur(as_uint8, psf, "zero"), signal.convolve(as_uint8 / 255.0, psf, mode="same"), atol=1e-12
+    )
 
 
 # --------------------------------------------------------------------------- noise
@@ -201,7 +212,9 @@ def test_inverse_filter_with_noise_is_worse_than_doing_nothing(image):
     blurred = R.add_gaussian_noise(R.blur(image, psf), 0.01, seed=0)
     assert R.psnr(image, R.inverse_filter(blurred, psf)) < R.psnr(image, blurred) - 10
     # truncating the small |H| helps, and Wiener is better than the blurred input
-    assert R.psnr(image, R.inverse_filter(blurred, psf, eps=0.1)) > R.psnr(image, R.inverse_filter(blurred, psf))
+    assert R.psnr(image, R.inverse_filter(blurred, psf, eps=0.1)) > R.psnr(
+        image, R.inverse_filter(blurred, psf)
+    )
     assert R.psnr(image, R.wiener(blurred, psf, 1e-2)) > R.psnr(image, blurred)
 
 
@@ -233,11 +246,17 @@ def test_wiener_matches_skimage(image, name, balance):
     psf = PSFS[name]
     noisy = R.add_gaussian_noise(R.blur(image, psf), 0.02, seed=2)
     # scikit-image's default: Laplacian regulariser, clipped to [-1, 1]
-    np.testing.assert_allclose(R.wiener(noisy, psf, balance, reg=R.laplacian_kernel(), clip=True),
-                               skr.wiener(noisy, psf, balance), atol=1e-10)
+    np.testing.assert_allclose(
+        R.wiener(noisy, psf, balance, reg=R.laplacian_kernel(), clip=True),
+        skr.wiener(noisy, psf, balance),
+        atol=1e-10,
+    )
     # constant noise-to-signal ratio: a 1x1 identity regulariser in scikit-image
-    np.testing.assert_allclose(R.wiener(noisy, psf, balance),
-                               skr.wiener(noisy, psf, balance, reg=np.ones((1, 1)), clip=False), atol=1e-10)
+    np.testing.assert_allclose(
+        R.wiener(noisy, psf, balance),
+        skr.wiener(noisy, psf, balance, reg=np.ones((1, 1)), clip=False),
+        atol=1e-10,
+    )
 
 
 def test_wiener_colour_is_per_channel(colour):
@@ -245,21 +264,28 @@ def test_wiener_colour_is_per_channel(colour):
     out = R.wiener(colour, psf, 0.01)
     assert out.shape == colour.shape
     for c in range(3):
-        np.testing.assert_allclose(out[..., c], skr.wiener(colour[..., c], psf, 0.01, reg=np.ones((1, 1)),
-                                                           clip=False), atol=1e-10)
+        np.testing.assert_allclose(
+            out[..., c], skr.wiener(colour[..., c], psf, 0.01, reg=np.ones((1, 1)), clip=False), atol=1e-10
+        )
 
 
 def test_tikhonov_closed_forms(image):
     psf = PSFS["motion7_30deg"]
     noisy = R.add_gaussian_noise(R.blur(image, psf), 0.02, seed=3)
     np.testing.assert_allclose(R.tikhonov(noisy, psf, 0.05), R.wiener(noisy, psf, balance=0.05), atol=1e-12)
-    np.testing.assert_allclose(R.tikhonov(noisy, psf, 0.05, operator="laplacian"),
-                               skr.wiener(noisy, psf, 0.05, clip=False), atol=1e-10)
+    np.testing.assert_allclose(
+        R.tikhonov(noisy, psf, 0.05, operator="laplacian"),
+        skr.wiener(noisy, psf, 0.05, clip=False),
+        atol=1e-10,
+    )
     # a point-symmetric operator array (scikit-image keeps only the real part of reg's
     # transfer function, so a non-symmetric one is checked against the normal equations below)
     cross = np.array([[0.0, 1.0, 0.0], [1.0, 2.0, 1.0], [0.0, 1.0, 0.0]])
-    np.testing.assert_allclose(R.tikhonov(noisy, psf, 0.05, operator=cross),
-                               skr.wiener(noisy, psf, 0.05, reg=cross, clip=False), atol=1e-10)
+    np.testing.assert_allclose(
+        R.tikhonov(noisy, psf, 0.05, operator=cross),
+        skr.wiener(noisy, psf, 0.05, reg=cross, clip=False),
+        atol=1e-10,
+    )
 
 
 def test_tikhonov_solves_the_normal_equations():
@@ -277,8 +303,11 @@ def test_tikhonov_solves_the_normal_equations():
         return np.array(columns).T
 
     A = matrix(psf)
-    for operator, kernel in [("laplacian", R.laplacian_kernel()), ("identity", np.ones((1, 1))),
-                             (np.array([[1.0, -1.0]]), np.array([[1.0, -1.0]]))]:
+    for operator, kernel in [
+        ("laplacian", R.laplacian_kernel()),
+        ("identity", np.ones((1, 1))),
+        (np.array([[1.0, -1.0]]), np.array([[1.0, -1.0]])),
+    ]:
         L = matrix(kernel)
         expected = np.linalg.solve(A.T @ A + lam * L.T @ L, A.T @ y.ravel()).reshape(8, 8)
         np.testing.assert_allclose(R.tikhonov(y, psf, lam, operator=operator), expected, atol=1e-10)
@@ -315,8 +344,9 @@ def test_richardson_lucy_filter_epsilon_matches_skimage(name):
         ours = R.richardson_lucy(blurred, psf, 15, filter_epsilon=filter_epsilon)
         theirs = skr.richardson_lucy(blurred, psf, 15, filter_epsilon=filter_epsilon)
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-6)
-    assert not np.allclose(R.richardson_lucy(blurred, psf, 15, filter_epsilon=0.05),
-                           R.richardson_lucy(blurred, psf, 15))
+    assert not np.allclose(
+        R.richardson_lucy(blurred, psf, 15, filter_epsilon=0.05), R.richardson_lucy(blurred, psf, 15)
+    )
 
 
 def test_richardson_lucy_colour_uint8_and_float32(colour):
@@ -333,26 +363,40 @@ def test_richardson_lucy_colour_uint8_and_float32(colour):
     np.testing.assert_allclose(ours, theirs, atol=1e-4)
     # uint8 is scaled to [0, 1] first (scikit-image would work on 0..255 and clip)
     as_uint8 = np.round(blurred[..., 1] * 255).astype(np.uint8)
-    np.testing.assert_allclose(R.richardson_lucy(as_uint8, psf, 5),
-                               skr.richardson_lucy(as_uint8 / 255.0, psf, 5), atol=1e-6)
+    np.testing.assert_allclose(
+        R.richardson_lucy(as_uint8, psf, 5), skr.richardson_lucy(as_uint8 / 255.0, psf, 5), atol=1e-6
+    )
 
 
 @settings(max_examples=25, deadline=None)
-@given(h=st.integers(4, 24), w=st.integers(4, 24), kh=st.integers(1, 7), kw=st.integers(1, 7),
-       num_iter=st.integers(1, 6), seed=st.integers(0, 1000))
+@given(
+    h=st.integers(4, 24),
+    w=st.integers(4, 24),
+    kh=st.integers(1, 7),
+    kw=st.integers(1, 7),
+    num_iter=st.integers(1, 6),
+    seed=st.integers(0, 1000),
+)
 def test_richardson_lucy_property(h, w, kh, kw, num_iter, seed):
     kh, kw = min(kh, h), min(kw, w)
     rng = np.random.default_rng(seed)
     y, psf = rng.random((h, w)), rng.random((kh, kw)) + 0.01
-    np.testing.assert_allclose(R.richardson_lucy(y, psf, num_iter, clip=False),
-                               skr.richardson_lucy(y, psf, num_iter, clip=False), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        R.richardson_lucy(y, psf, num_iter, clip=False),
+        skr.richardson_lucy(y, psf, num_iter, clip=False),
+        rtol=1e-9,
+        atol=1e-9,
+    )
 
 
 def test_richardson_lucy_fast_path_equals_the_readable_loop(image):
     psf = PSFS["motion7_30deg"]
     blurred = R.blur(image, psf, "zero")
-    np.testing.assert_allclose(R.richardson_lucy(blurred, psf, 12, filter_epsilon=0.01),
-                               iterative._richardson_lucy_reference(blurred, psf, 12, filter_epsilon=0.01), atol=1e-12)
+    np.testing.assert_allclose(
+        R.richardson_lucy(blurred, psf, 12, filter_epsilon=0.01),
+        iterative._richardson_lucy_reference(blurred, psf, 12, filter_epsilon=0.01),
+        atol=1e-12,
+    )
 
 
 def test_richardson_lucy_clips_to_minus_one_one_like_skimage():
@@ -364,16 +408,18 @@ def test_richardson_lucy_clips_to_minus_one_one_like_skimage():
     assert unclipped.min() < -1
     np.testing.assert_allclose(unclipped, -R.richardson_lucy(-data_, psf, 10, clip=False), atol=1e-9)
     np.testing.assert_allclose(unclipped, skr.richardson_lucy(data_, psf, 10, clip=False), rtol=0, atol=1e-6)
-    np.testing.assert_allclose(R.richardson_lucy(data_, psf, 10), skr.richardson_lucy(data_, psf, 10),
-                               rtol=0, atol=1e-6)
+    np.testing.assert_allclose(
+        R.richardson_lucy(data_, psf, 10), skr.richardson_lucy(data_, psf, 10), rtol=0, atol=1e-6
+    )
 
 
 def test_richardson_lucy_fallback_for_numpy_without_fft_out(image, monkeypatch):
     monkeypatch.setattr(iterative, "_FFT_HAS_OUT", False)
     psf = PSFS["gaussian_6x9"]
     blurred = R.blur(image, psf, "zero")
-    np.testing.assert_allclose(R.richardson_lucy(blurred, psf, 9), skr.richardson_lucy(blurred, psf, 9),
-                               rtol=0, atol=1e-6)
+    np.testing.assert_allclose(
+        R.richardson_lucy(blurred, psf, 9), skr.richardson_lucy(blurred, psf, 9), rtol=0, atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("name", ["gaussian9", "motion7_30deg"])
@@ -394,8 +440,10 @@ def test_richardson_lucy_semi_convergence():
     psf = R.gaussian_psf(9, 1.5)
     noisy = R.add_poisson_noise(R.blur(truth, psf, "zero"), 300, seed=1)
     iterations = [1, 3, 10, 30, 100]
-    scores = [R.psnr(truth[4:-4, 4:-4], R.richardson_lucy(noisy, psf, n, clip=False)[4:-4, 4:-4])
-              for n in iterations]
+    scores = [
+        R.psnr(truth[4:-4, 4:-4], R.richardson_lucy(noisy, psf, n, clip=False)[4:-4, 4:-4])
+        for n in iterations
+    ]
     best = int(np.argmax(scores))
     assert 0 < best < len(iterations) - 1
     assert scores[best] > scores[0] + 1.0
@@ -407,10 +455,13 @@ def test_richardson_lucy_semi_convergence():
 
 def test_psnr_matches_skimage(image, colour):
     noisy = R.add_gaussian_noise(image, 0.05, seed=1)
-    assert R.psnr(image, noisy) == pytest.approx(metrics.peak_signal_noise_ratio(image, noisy, data_range=1.0))
+    assert R.psnr(image, noisy) == pytest.approx(
+        metrics.peak_signal_noise_ratio(image, noisy, data_range=1.0)
+    )
     noisy_colour = R.add_gaussian_noise(colour, 0.03, seed=2)
     assert R.psnr(colour, noisy_colour) == pytest.approx(
-        metrics.peak_signal_noise_ratio(colour, noisy_colour, data_range=1.0))
+        metrics.peak_signal_noise_ratio(colour, noisy_colour, data_range=1.0)
+    )
     scaled = 255 * image
     assert R.psnr(scaled, 255 * noisy, data_range=255) == pytest.approx(R.psnr(image, noisy))
     a, b = (np.round(x * 255).clip(0, 255).astype(np.uint8) for x in (image, noisy))
@@ -425,7 +476,8 @@ def test_ssim_matches_skimage(image, colour):
     assert R.ssim(image, noisy) == pytest.approx(metrics.structural_similarity(image, noisy, data_range=1.0))
     noisy_colour = R.add_gaussian_noise(colour, 0.05, seed=1)
     assert R.ssim(colour, noisy_colour) == pytest.approx(
-        metrics.structural_similarity(colour, noisy_colour, data_range=1.0, channel_axis=-1))
+        metrics.structural_similarity(colour, noisy_colour, data_range=1.0, channel_axis=-1)
+    )
     assert R.ssim(image, image) == pytest.approx(1.0)
 
 

@@ -109,8 +109,16 @@ BAD = [
     (lambda y: R.blind_richardson_lucy(np.stack([y, y], -1), 5), ValueError, "image of shape"),
     (lambda y: R.psf_distance(np.ones((3, 3)), np.ones((3, 3)), max_shift=-1), ValueError, "max_shift"),
     (lambda y: R.estimate_psf_from_point_source(y, 9, position=(1, 1)), ValueError, "position=\\(1, 1\\)"),
-    (lambda y: R.estimate_psf_from_point_source(y, 9, (24, 24), background="median"), TypeError, "background"),
-    (lambda y: R.estimate_psf_from_point_source(y, 9, (24, 24), background=10.0), ValueError, "nothing above"),
+    (
+        lambda y: R.estimate_psf_from_point_source(y, 9, (24, 24), background="median"),
+        TypeError,
+        "background",
+    ),
+    (
+        lambda y: R.estimate_psf_from_point_source(y, 9, (24, 24), background=10.0),
+        ValueError,
+        "nothing above",
+    ),
     (lambda y: R.estimate_psf_from_point_source(y, 0), ValueError, "size"),
 ]
 

@@ -37,8 +37,9 @@ def execute(path: Path, timeout: int) -> float:
 
     nb = nbformat.read(str(path), as_version=4)
     t0 = time.monotonic()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     seconds = time.monotonic() - t0
     strip_volatile(nb)
     nbformat.write(nb, str(path))

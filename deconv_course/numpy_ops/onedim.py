@@ -35,7 +35,9 @@ def _settings(stride, padding, dilation) -> tuple[int, int, int]:
     )
 
 
-def conv1d(x: ArrayLike, kernel: ArrayLike, stride: int = 1, padding: int = 0, dilation: int = 1) -> np.ndarray:
+def conv1d(
+    x: ArrayLike, kernel: ArrayLike, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> np.ndarray:
     """1-D cross-correlation of one signal with one kernel, equal to ``F.conv1d``.
 
     ``y[i] = sum_m x_pad[i * stride + m * dilation] * kernel[m]``, where ``x_pad`` is ``x``
@@ -58,11 +60,14 @@ def conv1d(x: ArrayLike, kernel: ArrayLike, stride: int = 1, padding: int = 0, d
     """
     x, k = _signal(x, "x"), _signal(kernel, "kernel")
     s, p, d = _settings(stride, padding, dilation)
-    return conv2d(x[None, None, None, :], k[None, None, None, :], stride=(1, s), padding=(0, p),
-                  dilation=(1, d))[0, 0, 0]
+    return conv2d(
+        x[None, None, None, :], k[None, None, None, :], stride=(1, s), padding=(0, p), dilation=(1, d)
+    )[0, 0, 0]
 
 
-def conv_matrix1d(kernel: ArrayLike, n: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> np.ndarray:
+def conv_matrix1d(
+    kernel: ArrayLike, n: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> np.ndarray:
     """The matrix ``C`` of a 1-D convolution: ``C @ x == conv1d(x, kernel, stride, padding, dilation)``.
 
     Row ``i`` holds the kernel at columns ``i * stride - padding + m * dilation`` (those inside
@@ -129,5 +134,11 @@ def conv_transpose1d(
     y, k = _signal(y, "y"), _signal(kernel, "kernel")
     s, p, d = _settings(stride, padding, dilation)
     op = check_int(output_padding, "output_padding", minimum=0)
-    return conv_transpose2d(y[None, None, None, :], k[None, None, None, :], stride=(1, s), padding=(0, p),
-                            output_padding=(0, op), dilation=(1, d))[0, 0, 0]
+    return conv_transpose2d(
+        y[None, None, None, :],
+        k[None, None, None, :],
+        stride=(1, s),
+        padding=(0, p),
+        output_padding=(0, op),
+        dilation=(1, d),
+    )[0, 0, 0]
