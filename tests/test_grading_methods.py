@@ -516,3 +516,22 @@ def test_code_cells_keeps_notebook_indices():
     }
     assert code_cells(notebook) == [(1, "import torch\ndef f(x):\n    return torch.flip(x)")]
     assert check_notebook(notebook, {"q": ("f", NUMPY_ONLY)})["q"][0].line == (1, 3)
+
+
+def test_asking_whether_a_module_is_loaded_is_not_dynamic_code():
+    """The Colab set-up cell that starts every notebook tests ``"google.colab" in sys.modules``."""
+    import sys as _sys
+
+    _sys.path.insert(0, str(REPO / "tools"))
+    try:
+        from colab_cell import cell_source
+    finally:
+        _sys.path.pop(0)
+    body = "def meaning(term):\n    return 'inverse-problem solver'\n"
+    assert check_function([cell_source(), body], "meaning") == []
+    assert check_function(["import sys\nif 'torch' not in sys.modules:\n    pass\n", body], "meaning") == []
+    # fetching from sys.modules is still found, at notebook level and inside the function
+    fetch = "import sys\nF = sys.modules['torch']\n"
+    assert [f.name for f in check_function([fetch, body], "meaning")] == ["sys.modules"]
+    inside = "import sys\ndef meaning(term):\n    return sys.modules.get('x')\n"
+    assert [f.name for f in check_function([inside], "meaning")] == ["sys.modules.get"]

@@ -31,14 +31,7 @@ from typing import IO, Any
 from . import jail, kernel_side
 from .kernel_side.harness import RESULT_MIME
 
-THREAD_VARS = (
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "BLIS_NUM_THREADS",
-)
+THREAD_VARS = jail.THREAD_VARS  # one thread per math library, jailed or not
 FATAL = ("timeout", "died", "output")  # a cell that ends like this ends the kernel too
 
 

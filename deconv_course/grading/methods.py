@@ -359,6 +359,16 @@ class _Walker(ast.NodeVisitor):
             for qualified in self._resolve(root.id):
                 self.check(".".join([qualified, *attrs]), node.lineno)
 
+    def visit_Compare(self, node: ast.Compare) -> None:
+        # `"google.colab" in sys.modules` only asks whether a module is loaded: it fetches nothing
+        right = node.comparators[0]
+        if (len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))
+                and isinstance(node.left, ast.Constant) and isinstance(node.left.value, str)
+                and isinstance(right, ast.Attribute) and right.attr == "modules"
+                and isinstance(right.value, ast.Name) and self._resolve(right.value.id) == ["sys"]):  # fmt: skip
+            return
+        self.generic_visit(node)
+
     def visit_Call(self, node: ast.Call) -> None:
         f, args = node.func, node.args
         if (isinstance(f, ast.Name) and f.id in ("getattr", "setattr", "delattr", "hasattr")

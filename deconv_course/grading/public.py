@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .kernel_side.harness import array_from_text
+from .kernel_side.harness import decode as harness_decode
 from .model import MatrixOp
 
 PATH = Path(__file__).with_name("public_cases.json")
@@ -87,17 +87,7 @@ class PublicQuestion:
 
 def decode(obj: Any) -> Any:
     """Tagged JSON back to values: arrays, tuples, and operators as :class:`~.model.MatrixOp`."""
-    if isinstance(obj, list):
-        return [decode(o) for o in obj]
-    if isinstance(obj, dict):
-        if "__npy__" in obj:
-            return array_from_text(obj["__npy__"])
-        if "__tuple__" in obj:
-            return tuple(decode(o) for o in obj["__tuple__"])
-        if "__matrix_op__" in obj:
-            return MatrixOp(array_from_text(obj["__matrix_op__"]), obj["in_shape"], obj["out_shape"])
-        return {k: decode(v) for k, v in obj.items()}
-    return obj
+    return harness_decode(obj, make_operator=MatrixOp)
 
 
 def _decode_value(obj: Any) -> Any:

@@ -73,24 +73,29 @@ def array_from_text(text: str) -> np.ndarray:
     return np.load(io.BytesIO(base64.b64decode(text, validate=True)), allow_pickle=False)
 
 
-def decode(obj: object) -> object:
-    """Tagged JSON back to inputs: arrays, tuples, and matrices as callables."""
+def decode(obj: object, make_operator: Callable | None = None) -> object:
+    """Tagged JSON back to inputs: arrays, tuples, and matrices as operators.
+
+    An operator is ``make_operator(matrix, in_shape, out_shape)`` (the grader passes its
+    ``MatrixOp``); by default, in the kernel, a plain function ``x -> (M @ x.ravel()).reshape``.
+    """
     if isinstance(obj, list):
-        return [decode(o) for o in obj]
+        return [decode(o, make_operator) for o in obj]
     if isinstance(obj, dict):
         if "__npy__" in obj:
             return array_from_text(obj["__npy__"])
         if "__tuple__" in obj:
-            return tuple(decode(o) for o in obj["__tuple__"])
+            return tuple(decode(o, make_operator) for o in obj["__tuple__"])
         if "__matrix_op__" in obj:
             M = array_from_text(obj["__matrix_op__"])
+            if make_operator is not None:
+                return make_operator(M, obj["in_shape"], obj["out_shape"])
             out_shape = tuple(obj["out_shape"])
             return lambda x, M=M, s=out_shape: (M @ np.asarray(x, float).reshape(-1)).reshape(s)
-        return {k: decode(v) for k, v in obj.items()}
+        return {k: decode(v, make_operator) for k, v in obj.items()}
     return obj
 
 
-# the file names IPython gives the notebook's cells: /tmp/ipykernel_NNN/XXXX.py or <ipython-input-...>
 _CELL_FILE = re.compile(r"(ipykernel_\d+[/\\]\d+\.py$)|(^<ipython-input-)")
 MAX_TRACEBACK_FRAMES = 5
 MAX_TRACEBACK_CHARS = 1500
