@@ -103,9 +103,14 @@ def test_wrong_answer_hint_fix_pass_progress(browser_tools, lab_server):  # noqa
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
             _wait_idle(page)
 
-            # The learner runs the imports cell first (it is the first code cell).
+            # The learner runs the first cells: the Colab set-up cell (inert here), then the imports.
             cells = page.locator(".jp-Notebook .jp-CodeCell")
+            setup = page.locator(".jp-Notebook .jp-CodeCell", has_text="import check").first
             cells.first.locator(".cm-content").click()
+            page.keyboard.press("Escape")
+            page.keyboard.press("Shift+Enter")
+            _wait_idle(page)
+            setup.locator(".cm-content").click()
             page.keyboard.press("Escape")
             page.keyboard.press("Shift+Enter")
             _wait_idle(page)

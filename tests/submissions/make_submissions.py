@@ -273,7 +273,7 @@ child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", 
 '''
 
 # ------------------------------------------------------------------------------------------------
-# the submissions: base solution, replaced functions, inserted cells (at index 2 = after setup)
+# the submissions: base solution, replaced functions, inserted cells (right after the set-up cell)
 # ------------------------------------------------------------------------------------------------
 SUBMISSIONS = {
     # wrong answers (partial marks, hints)
@@ -353,10 +353,12 @@ def build(name: str, marker: str | None = None) -> nbformat.NotebookNode:
             nb.cells.remove(hits[0])
         else:
             hits[0].source = src.strip("\n")
+    # inserted cells go right after the set-up cell (the one that imports check)
+    setup = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "import check" in c.source)
     for k, src in enumerate(inserted):
         if marker is not None:
             src = src.replace("MARKER", repr(marker))
-        nb.cells.insert(2 + k, nbformat.v4.new_code_cell(src.strip("\n")))
+        nb.cells.insert(setup + 1 + k, nbformat.v4.new_code_cell(src.strip("\n")))
     for cell in nb.cells:  # submissions arrive as saved by students: outputs do not matter
         if cell.cell_type == "code":
             cell.outputs = []
