@@ -176,7 +176,9 @@ def jail_argv(spec: JailSpec, kernel_argv: list[str]) -> list[str]:
     if bwrap is None:
         raise JailUnavailable(jail_problem() or "bwrap not found")
     args = [bwrap, *_namespace_args()]
-    made: set[str] = set()
+    made: set[str] = {SCRATCH}
+    # the scratch tmpfs first: a bind below /tmp (a venv or a checkout there) then lands on top of it
+    args += ["--size", str(int(spec.scratch_bytes)), "--perms", "1777", "--tmpfs", SCRATCH]
     args += ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64"):
         p = Path("/") / name
@@ -196,7 +198,6 @@ def jail_argv(spec: JailSpec, kernel_argv: list[str]) -> list[str]:
         args += ["--ro-bind", str(student_pkg), str(real_pkg)]
     args += _dirs_for(Path(PACKAGE_DIR) / "x", made) + ["--ro-bind", str(spec.package_root), PACKAGE_DIR]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(int(spec.scratch_bytes)), "--perms", "1777", "--tmpfs", SCRATCH]
     args += ["--perms", "0777", "--dir", WORK_DIR, "--perms", "0777", "--dir", HOME_DIR]
     args += _dirs_for(Path(KERNEL_DIR), made) + ["--bind", str(spec.kernel_dir), KERNEL_DIR]
     args += ["--clearenv"]
