@@ -11,6 +11,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from ._paths import checkout_root
+
 # The distribution whose metadata lists the requirements (pyproject.toml is the one list).
 DISTRIBUTION = "deconv-course"
 
@@ -132,7 +134,9 @@ def check_env(verbose: bool = True, include: tuple[str, ...] = ("core", "test"))
         )
 
     if verbose:
-        print(f"Python {sys.version.split()[0]} | {own} ({Path(__file__).resolve().parent})")
+        # from a checkout, say so (a notebook's output then reads the same on every machine)
+        where = "this checkout's deconv_course/" if checkout_root() else str(Path(__file__).resolve().parent)
+        print(f"Python {sys.version.split()[0]} | {own} ({where})")
         print("\n".join(lines))
         print(f"  torch device: {device}  (override with DECONV_DEVICE=cpu|cuda|mps)")
         print(font_line)
