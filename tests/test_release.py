@@ -77,6 +77,17 @@ def test_no_quiz_answer_is_released_as_a_graded_literal(release):
             assert not re.search(literal, text), (path, item)
 
 
+def test_no_released_notebook_links_to_the_absent_solutions(release):
+    import json
+
+    for path in sorted(release.rglob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        assert "](../solutions" not in text and "reference: `solutions/" not in text, path.name
+    lesson = (release / "notebooks" / "00_start_here.ipynb").read_text(encoding="utf-8")
+    assert "](" in lesson  # other links are kept
+
+
 def test_release_refuses_a_folder_that_is_not_empty_or_inside_the_checkout(tmp_path):
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "f").write_text("")

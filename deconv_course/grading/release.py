@@ -44,6 +44,25 @@ def student_pyproject(text: str) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+_SOLUTION_LINK = re.compile(r"\[([^\]]*)\]\([^)]*solutions/[^)]*\)")
+_SOLUTION_REF = re.compile(r"\s*·\s*reference:\s*`solutions/[^`]*`")
+
+
+def without_solution_links(markdown: str) -> str:
+    """``markdown`` with links into ``solutions/`` (absent from the edition) reduced to their text."""
+    return _SOLUTION_REF.sub("", _SOLUTION_LINK.sub(r"\1", markdown))
+
+
+def _copy_notebook(src: Path, dest: Path) -> None:
+    import nbformat
+
+    nb = nbformat.read(str(src), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = without_solution_links(cell.source)
+    nbformat.write(nb, str(dest))
+
+
 def _root(root: str | Path | None) -> Path:
     if root is not None:
         return Path(root)
@@ -67,7 +86,7 @@ def write_release(dest: str | Path, root: str | Path | None = None) -> Path:
     for folder in ("notebooks", "exercises"):
         (dest / folder).mkdir()
         for nb in sorted((root / folder).glob("*.ipynb")):
-            shutil.copy2(nb, dest / folder / nb.name)
+            _copy_notebook(nb, dest / folder / nb.name)
     jail.copy_student_package(dest)
     readme = (root / "README.md").read_text(encoding="utf-8")
     (dest / "README.md").write_text(NOTE + readme, encoding="utf-8")
