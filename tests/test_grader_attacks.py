@@ -159,7 +159,7 @@ def _run_grader(paths, out: Path, jobs: int, env: dict, extra: list[str], log: P
             "--cell-timeout",
             "25",
             "--call-timeout",
-            "5",
+            "10",  # honest classmates' slowest call (ex03 richardson_lucy) must fit on a loaded machine
         ]
         + extra
         + EXTRA_ARGS
