@@ -25,4 +25,10 @@ $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"
 
 /usr/bin/chromium --version
 bwrap --version
-fc-list | grep -q "Noto Sans CJK" && echo "Noto Sans CJK: installed"
+# grep reads all of fc-list's output (no -q): with pipefail, an early exit would SIGPIPE fc-list (141).
+if fc-list | grep "Noto Sans CJK" >/dev/null; then
+    echo "Noto Sans CJK: installed"
+else
+    echo "system-deps.sh: fonts-noto-cjk installed but fc-list shows no Noto Sans CJK" >&2
+    exit 1
+fi
