@@ -7,7 +7,7 @@ message (naming the argument, its value and the rule) whichever function they ca
 
 The formulas follow PyTorch's ``Conv2d`` / ``ConvTranspose2d`` documentation
 and Dumoulin & Visin, "A guide to convolution arithmetic for deep learning"
-(2016, arXiv:1603.07285). Taught in notebooks/03_algorithms_and_formulas.ipynb.
+(2016, arXiv:1603.07285). Taught in notebooks/03a_transposed_convolution.ipynb.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def as_pair(value: object, name: str) -> tuple[int, int]:
     >>> as_pair(2, "stride"), as_pair((1, 3), "stride")
     ((2, 2), (1, 3))
 
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
     """
     return check_pair(value, name)
 
@@ -68,7 +68,7 @@ def _unpair(pair, *originals):
 def check_stride(stride: IntOrPair, name: str = "stride") -> tuple[int, int]:
     """Check that ``stride`` is an int or pair of ints >= 1; return the pair.
 
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
     """
     return check_pair(stride, name, minimum=1)
 
@@ -76,7 +76,7 @@ def check_stride(stride: IntOrPair, name: str = "stride") -> tuple[int, int]:
 def check_dilation(dilation: IntOrPair, name: str = "dilation") -> tuple[int, int]:
     """Check that ``dilation`` is an int or pair of ints >= 1; return the pair.
 
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
     """
     return check_pair(dilation, name, minimum=1)
 
@@ -86,7 +86,7 @@ def check_padding(padding: IntOrPair, name: str = "padding") -> tuple[int, int]:
 
     The strings ``"valid"`` and ``"same"`` are handled by
     :func:`deconv_course.numpy_ops.conv2d` itself, not here.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
     """
     return check_pair(padding, name, minimum=0)
 
@@ -94,7 +94,7 @@ def check_padding(padding: IntOrPair, name: str = "padding") -> tuple[int, int]:
 def check_padding_mode(padding: str, stride: IntOrPair) -> str:
     """Check a padding string: ``"valid"`` (no padding) or ``"same"`` (stride 1 only); return it.
 
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
     """
     if padding not in ("valid", "same"):
         raise ValueError(f"padding={padding!r} must be 'valid', 'same', an int or a pair of ints")
@@ -112,7 +112,7 @@ def check_output_padding(
     ``stride`` or smaller than ``dilation`` (the same rule as
     ``torch.nn.ConvTranspose2d``). It only chooses among the output sizes
     that a strided convolution maps onto the same input size.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
 
     Raises
     ------
@@ -134,7 +134,7 @@ def check_output_padding(
 def check_groups(in_channels: int, out_channels: int, groups: int) -> int:
     """Check that ``groups`` is an int >= 1 dividing both channel counts; return it.
 
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
     """
     groups = check_int(groups, "groups", minimum=1)
     if in_channels % groups:
@@ -176,7 +176,7 @@ def conv_output_size(
     .. math:: o = \\left\\lfloor \\frac{i + 2p - d(k - 1) - 1}{s} \\right\\rfloor + 1
 
     where :math:`d(k-1)+1` is the effective (dilated) kernel size.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
 
     Raises
     ------
@@ -232,7 +232,7 @@ def conv_transpose_output_size(
 
     ``padding`` crops the full output on both sides; ``output_padding``
     gives back rows/columns on the bottom/right only.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
 
     Raises
     ------
@@ -285,7 +285,7 @@ def output_padding_for(
     >>> conv_transpose_output_size(o, 5, stride=3, padding=2, output_padding=a)
     16
 
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
     """
     conv_output_size(input_size, kernel_size, stride, padding, dilation)  # validates
     i, k, s, d = _check_conv(input_size, kernel_size, stride, dilation)

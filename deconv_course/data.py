@@ -150,7 +150,7 @@ def astronaut(gray: bool = True, size: IntOrPair | None = None) -> np.ndarray:
     Notes
     -----
     Ships inside scikit-image (``skimage.data.astronaut``); no download.
-    Used in notebooks/03_algorithms_and_formulas.ipynb for colour restoration.
+    Used in notebooks/03b_restoration_algorithms.ipynb for colour restoration.
     """
     gray = check_flag(gray, "gray")
     shape = None if size is None else check_pair(size, "size", minimum=1)
@@ -177,7 +177,7 @@ def test_pattern(size: IntOrPair = 64) -> np.ndarray:
     bottom left: a grey square (straight edges); bottom right: a horizontal
     ramp (smooth region, where ringing shows) with two single bright pixels
     (point sources: their blurred copies *are* the PSF). Background 0.1.
-    Deterministic, no randomness. Used in notebooks/03_algorithms_and_formulas.ipynb.
+    Deterministic, no randomness. Used in notebooks/03b_restoration_algorithms.ipynb.
 
     Examples
     --------

@@ -158,8 +158,8 @@ def stage() -> dict:
         shutil.rmtree(SRC)
     (SRC / LESSONS).mkdir(parents=True)
     (SRC / EXERCISES).mkdir(parents=True)
-    lessons = sorted((REPO / LESSONS).glob("[0-9][0-9]_*.ipynb"))
-    exercises = sorted((REPO / EXERCISES).glob("ex[0-9][0-9]_*.ipynb"))
+    lessons = sorted((REPO / LESSONS).glob("[0-9][0-9]*_*.ipynb"))
+    exercises = sorted((REPO / EXERCISES).glob("ex[0-9][0-9]*_*.ipynb"))
     pages = (
         {"index.md"} | {f"{LESSONS}/{p.name}" for p in lessons} | {f"{EXERCISES}/{p.name}" for p in exercises}
     )

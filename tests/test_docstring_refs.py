@@ -1,6 +1,6 @@
 """Every notebook that the package's docstrings and comments name exists.
 
-Public docstrings say where an idea is taught ("Taught in notebooks/03_algorithms_and_formulas.ipynb");
+Public docstrings say where an idea is taught ("Taught in notebooks/03a_transposed_convolution.ipynb");
 a renamed or removed notebook must not leave them pointing nowhere. Every ``.py`` file under
 ``deconv_course/`` is scanned at test time, whatever the package's layout is today.
 """
@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "deconv_course"
 
 # notebooks/NN_name(.ipynb), exercises/exNN_name(.ipynb), solutions/exNN_name(.ipynb)
-REFERENCE = re.compile(r"\b(notebooks/\d\d_\w+|(?:exercises|solutions)/ex\d\d_\w+)(\.ipynb)?")
+REFERENCE = re.compile(r"\b(notebooks/\d\d[a-z]?_\w+|(?:exercises|solutions)/ex\d\d[a-z]?_\w+)(\.ipynb)?")
 TAUGHT_IN = re.compile(r"Taught in\s+(\S+)")
 
 

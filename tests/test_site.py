@@ -56,7 +56,8 @@ CHROMIUM_ARGS = [
 # page -> does it carry math?
 PAGES = {
     "index.html": False,
-    "notebooks/03_algorithms_and_formulas.html": True,
+    "notebooks/03a_transposed_convolution.html": True,
+    "notebooks/03b_restoration_algorithms.html": True,
     "exercises/ex03_algorithms.html": False,
     "notebooks/07_explorer_gallery.html": False,
     "notebooks/01_background.html": False,

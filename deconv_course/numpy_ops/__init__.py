@@ -32,7 +32,7 @@ weight raises ``ValueError`` (PyTorch would propagate it silently).
 ``conv1d``, ``conv_matrix1d`` and ``conv_transpose1d`` are the one-channel 1-D versions
 (the 2-D functions on an image of height 1).
 
-Taught in notebooks/02_core_concepts.ipynb, notebooks/03_algorithms_and_formulas.ipynb
+Taught in notebooks/02_core_concepts.ipynb, notebooks/03a_transposed_convolution.ipynb
 and notebooks/04_code_examples.ipynb.
 """
 

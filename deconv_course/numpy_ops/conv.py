@@ -1,6 +1,6 @@
 """``conv2d`` (im2col + one matrix product) and the convolution matrix ``C``.
 
-Taught in notebooks/03_algorithms_and_formulas.ipynb.
+Taught in notebooks/03a_transposed_convolution.ipynb.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def conv2d(
     -----
     ``out[n, o, y, x] = bias[o] + sum_{c, i, j} input[n, g*C_in/groups + c, y*s + i*d - p, x*s + j*d - p] * weight[o, c, i, j]``
     (g the group of output channel o), computed as im2col + one matrix product.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
     """
     x, w, b, unbatched = prepare(input, weight, bias)
     c_in = x.shape[1]
@@ -176,7 +176,7 @@ def conv_matrix(
 
     Notes
     -----
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
 
     Examples
     --------

@@ -6,7 +6,7 @@ signal ``x`` of length ``n`` and a kernel ``k`` of length ``K``. Each function i
 each equals its PyTorch counterpart (``F.conv1d``, ``F.conv_transpose1d``) with one
 channel in and out.
 
-Taught in notebooks/03_algorithms_and_formulas.ipynb (section 2, "Start in 1-D").
+Taught in notebooks/03a_transposed_convolution.ipynb (section 2, "Start in 1-D").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Transposed convolution, four ways: scatter, zero insertion, ``C.T`` and the fast path.
 
-Taught in notebooks/03_algorithms_and_formulas.ipynb.
+Taught in notebooks/03a_transposed_convolution.ipynb.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def zero_insert(x: ArrayLike, stride: IntOrPair) -> np.ndarray:
 
     Notes
     -----
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
 
     Examples
     --------
@@ -237,7 +237,7 @@ def conv_transpose2d(
 
     Notes
     -----
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
 
     Examples
     --------

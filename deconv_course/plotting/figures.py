@@ -146,7 +146,7 @@ def show_images(
     -------
     matplotlib Figure
 
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03a_transposed_convolution.ipynb.
     """
     images = list(images)
     if not images:

@@ -9,7 +9,7 @@ and we estimate ``x`` from ``y`` and ``h``. (The deep-learning "deconvolution
 layer" is a different thing, the transposed convolution in
 :mod:`deconv_course.numpy_ops`.)
 
-What is here, in the order notebooks/03_algorithms_and_formulas.ipynb teaches it:
+What is here, in the order notebooks/03b_restoration_algorithms.ipynb teaches it:
 
 * PSFs: :func:`box_psf`, :func:`gaussian_psf`, :func:`motion_psf`; the optical
   transfer function :func:`psf2otf`; :func:`blur` with three boundary models;

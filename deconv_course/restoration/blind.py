@@ -1,6 +1,6 @@
 """Blind deconvolution (the PSF is unknown too) and the practical route: measure the PSF on a star.
 
-Taught in notebooks/03_algorithms_and_formulas.ipynb.
+Taught in notebooks/03b_restoration_algorithms.ipynb.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def blind_richardson_lucy(
     PSFs with :func:`psf_distance`) and the *trivial solution* ``x = y``,
     ``h = δ``, a fixed point of these updates. Starting from a flat PSF on a
     small, known support steers the iteration away from it.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------
@@ -154,7 +154,7 @@ def psf_distance(estimate: ArrayLike, truth: ArrayLike, max_shift: int = 2) -> t
 
     Notes
     -----
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     est = check_psf(estimate, "estimate")
     ref = check_psf(truth, "truth")
@@ -207,7 +207,7 @@ def estimate_psf_from_point_source(
     neighbour's light in it); averaging several such crops reduces the noise.
     This is how astronomers and microscopists get their PSFs in practice, and
     it is far more reliable than blind deconvolution.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     y = check_image(image).astype(np.float64)
     check_ndim(y, "image", 2, "(H, W)")

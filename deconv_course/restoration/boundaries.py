@@ -12,7 +12,7 @@ across the restored image. Two tools here:
   deconvolution method assumes (a larger scene blurred linearly, then cropped,
   optionally on a finer grid), so that a simulation does not flatter the method.
 
-Taught in notebooks/03_algorithms_and_formulas.ipynb.
+Taught in notebooks/03b_restoration_algorithms.ipynb.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def taper_weights(shape: tuple[int, int], psf: ArrayLike) -> np.ndarray:
     The autocorrelation is largest at lag 0 and, being circular, also near the
     last lags: the weight is 0 on the first and last rows and columns, and
     reaches 1 about one PSF width inside.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     kernel = check_psf(psf, "psf", shape)
     rows = _autocorrelation_weight(kernel.sum(axis=1), shape[0])
@@ -96,7 +96,7 @@ def edge_taper(image: ArrayLike, psf: ArrayLike) -> np.ndarray:
     edges no longer looks like a sharp edge that must be deconvolved, and the
     ringing it caused shrinks. The interior is unchanged. This is what MATLAB's
     ``edgetaper`` computes; the border pixels themselves stay blurred.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------
@@ -166,7 +166,7 @@ def blur_without_crime(
     (circular, zero, reflect) describes ``y`` exactly, which is true of real
     data; the PSF a method must use for ``factor > 1`` is the binned one, only an
     approximation of the blur (a second, realistic model error).
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------

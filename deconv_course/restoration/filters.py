@@ -1,7 +1,7 @@
 """Linear filters in the Fourier domain: inverse filter, Wiener, Tikhonov.
 
 Each one is ``G = H* / (|H|^2 + penalty)`` with ``H`` from :func:`psf2otf_rfft`.
-Taught in notebooks/03_algorithms_and_formulas.ipynb.
+Taught in notebooks/03b_restoration_algorithms.ipynb.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def inverse_filter(image: ArrayLike, psf: ArrayLike, eps: float = 0.0) -> np.nda
     image exactly. With noise, :math:`\\hat X = X + N/H` and ``1/|H|`` is huge
     where ``|H|`` is small (about 6e5 for a 5×5 box on a 512² image), so the
     noise swamps the image: deconvolution is ill-posed.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------
@@ -120,7 +120,7 @@ def wiener(
     not point-symmetric the two differ: scikit-image keeps only the real part
     of the regulariser's transfer function, see its issue #7363; here ``|R|^2``
     uses the whole of it, as the formula says.)
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------
@@ -165,7 +165,7 @@ def tikhonov(
     .. math:: \\hat X = \\frac{H^* Y}{|H|^2 + \\lambda |L|^2}
 
     With ``operator="identity"`` this is exactly ``wiener(image, psf, balance=lam)``.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------

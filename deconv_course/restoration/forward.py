@@ -1,6 +1,6 @@
 """The forward model ``y = h * x + n``: blur with explicit boundaries, seeded noise.
 
-Taught in notebooks/03_algorithms_and_formulas.ipynb.
+Taught in notebooks/03b_restoration_algorithms.ipynb.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def blur(image: ArrayLike, psf: ArrayLike, boundary: str = "circular") -> np.nda
     uses ``c = k // 2`` (like :func:`psf2otf`, MATLAB and ``scipy.ndimage``),
     "zero" and "reflect" use ``c = (k - 1) // 2`` (like ``scipy.signal``'s
     ``mode="same"``, which is what scikit-image's Richardson-Lucy uses).
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     Examples
     --------
@@ -126,7 +126,7 @@ def blur_adjoint(image: ArrayLike, psf: ArrayLike, boundary: str = "circular") -
 
     This is the same operation as the deep-learning "deconvolution layer"
     (``numpy_ops.conv_transpose2d`` with stride 1): the transpose, not the inverse.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     img = check_image(image)
     check_choice(boundary, "boundary", BOUNDARIES)
@@ -177,7 +177,7 @@ def add_gaussian_noise(
     .. math:: y = x + \\sigma\\,\\varepsilon, \\qquad \\varepsilon \\sim \\mathcal N(0, 1)
               \\text{ i.i.d. per pixel}
 
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     img = check_image(image)
     sigma = check_number(sigma, "sigma", non_negative=True)
@@ -216,7 +216,7 @@ def add_poisson_noise(
 
     so ``E[y] = x`` and ``Var[y] = x / peak``: the noise grows with the signal.
     This is the noise model Richardson-Lucy is derived for.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     img = check_image(image)
     peak = check_number(peak, "peak", positive=True)

@@ -4,7 +4,7 @@ As scikit-image keeps ``restoration/uft.py`` beside its algorithms, every
 transfer function of the course is built here, by :func:`psf2otf` (the full
 ``fft2``) or :func:`psf2otf_rfft` (the ``rfft2`` half), from the same
 zero-padded, centred kernel.
-Taught in notebooks/03_algorithms_and_formulas.ipynb.
+Taught in notebooks/03b_restoration_algorithms.ipynb.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def psf2otf(psf: ArrayLike, shape: IntOrPair) -> np.ndarray:
     ``skimage.restoration.uft.ir2tf`` (which returns the ``rfft2`` half).
     By the convolution theorem, blurring with circular boundaries is the
     pointwise product ``H · X`` (Hunt 1971).
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------
@@ -105,7 +105,7 @@ def psf2otf_rfft(psf: ArrayLike, shape: IntOrPair, centre: tuple[int, int] | Non
     A real image has a Hermitian spectrum, so half of it is enough: this is what
     every filter of :mod:`deconv_course.restoration` multiplies with (as
     ``skimage.restoration.uft.ir2tf`` does). Same convention as :func:`psf2otf`.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     Examples
     --------

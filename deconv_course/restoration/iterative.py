@@ -1,6 +1,6 @@
 """Richardson-Lucy: the iterative, non-negative deconvolution for Poisson noise.
 
-Taught in notebooks/03_algorithms_and_formulas.ipynb.
+Taught in notebooks/03b_restoration_algorithms.ipynb.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def richardson_lucy(
     loop (scikit-image recomputes them in every iteration), and with every
     transform writing into buffers allocated once. The readable loop is
     ``_richardson_lucy_reference`` beside this function.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------
@@ -233,7 +233,7 @@ def richardson_lucy_discrepancy(
     Richardson-Lucy is the EM algorithm for Poisson data (Shepp & Vardi), the
     deviance decreases at every iteration; noisier data reach the noise level
     sooner, and stop earlier.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------

@@ -1,6 +1,6 @@
 """Quality scores against the true image: PSNR and SSIM.
 
-Taught in notebooks/03_algorithms_and_formulas.ipynb.
+Taught in notebooks/03b_restoration_algorithms.ipynb.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def psnr(reference: ArrayLike, estimate: ArrayLike, data_range: float | None = N
     Equals ``skimage.metrics.peak_signal_noise_ratio(reference, estimate,
     data_range=R)``. +6 dB is half the RMS error. Crop the borders first when
     the boundary model is in doubt.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     ref, est, data_range = _check_scored_pair(reference, estimate, data_range)
     mse = np.mean((ref - est) ** 2)
@@ -117,7 +117,7 @@ def ssim(
     blotchy noise (structure) more, and a small global bias in brightness
     (luminance) less. This is a thin wrapper over
     ``skimage.metrics.structural_similarity`` with these parameters.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------

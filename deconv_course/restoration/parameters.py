@@ -6,7 +6,7 @@ quantity these rules need: the residual, the norm of the solution and the
 trace of the influence matrix are sums over frequencies, computed here in
 closed form for a whole grid of weights at the cost of one FFT.
 
-Taught in notebooks/03_algorithms_and_formulas.ipynb.
+Taught in notebooks/03b_restoration_algorithms.ipynb.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def regularisation_curves(
                                       {\\operatorname{trace}(I - A_\\lambda)^2}.
 
     Frequencies where ``|H|^2 + λ|L|^2 = 0`` are set to 0 by the filters, so ``a = 0`` there.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------
@@ -173,7 +173,7 @@ def discrepancy_balance(
     closed-form residual of :func:`regularisation_curves`. The principle
     tends to over-smooth slightly (the residual of the *estimate* is smaller
     than the noise's, by ``σ² trace(A_λ)`` on average).
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------
@@ -240,7 +240,7 @@ def gcv_balance(
     (closed form in :func:`regularisation_curves`). It is the leave-one-out
     prediction error made invariant to rotations of the data; its minimiser
     estimates the λ of least predictive risk without knowing σ.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------
@@ -321,7 +321,7 @@ def l_curve_balance(
 
     and the corner is its maximum. The rule needs no σ but is known to
     over-smooth for smooth true images (Hanke 1996).
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------

@@ -1,6 +1,6 @@
 """Point-spread functions: box, Gaussian, motion, and the Laplacian regulariser.
 
-Taught in notebooks/03_algorithms_and_formulas.ipynb.
+Taught in notebooks/03b_restoration_algorithms.ipynb.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def box_psf(size: IntOrPair) -> np.ndarray:
 
     Its transfer function is a product of Dirichlet kernels, with exact zeros
     on grids of frequencies: the inverse filter cannot undo a box blur.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     Examples
     --------
@@ -64,7 +64,7 @@ def gaussian_psf(size: IntOrPair, sigma: float | tuple[float, float]) -> np.ndar
     The centre ``c`` is the geometric centre, so for an even size the peak lies
     between four pixels. Its transfer function is (nearly) a Gaussian with no
     zeros, which is why a noiseless Gaussian blur can be inverted exactly.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     Examples
     --------
@@ -114,7 +114,7 @@ def motion_psf(length: float, angle: float = 0.0, size: IntOrPair | None = None)
 
     approximated by 64 samples per pixel of length. An integer length at angle 0
     gives exactly a one-row box of ``length`` pixels.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     Examples
     --------
@@ -159,6 +159,6 @@ def laplacian_kernel() -> np.ndarray:
     Its transfer function is :math:`|L(u, v)|^2 = (4 - 2\\cos 2\\pi u/W - 2\\cos 2\\pi v/H)^2`,
     zero at frequency 0 and largest at the highest frequencies, so penalising
     ``|L X|^2`` damps noise but leaves the mean intact.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     return np.array([[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]])

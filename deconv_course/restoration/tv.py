@@ -1,6 +1,6 @@
 """Total-variation deconvolution from scratch, by ADMM with a Fourier-domain x-update.
 
-Taught in notebooks/03_algorithms_and_formulas.ipynb.
+Taught in notebooks/03b_restoration_algorithms.ipynb.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def total_variation(image: ArrayLike) -> float:
     indices modulo the size (so that both are diagonal in the Fourier domain).
     scikit-image's ``denoise_tv_chambolle`` sets the last difference to 0
     instead (Neumann boundaries); for an image whose opposite edges agree the
-    two are the same. Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    two are the same. Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     stack = to_stack(check_image(image).astype(np.float64))
     return float(np.sum(np.sqrt(np.sum(_gradient(stack) ** 2, axis=0))))
@@ -77,7 +77,7 @@ def tv_objective(estimate: ArrayLike, image: ArrayLike, psf: ArrayLike, weight: 
     With a delta PSF this is the objective of ``skimage.restoration.denoise_tv_chambolle``
     with the same ``weight`` (its docstring's λ is ``1 / weight``), up to the
     boundary rule of :func:`total_variation`.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     x = check_image(estimate, "estimate").astype(np.float64)
     y = check_image(image).astype(np.float64)
@@ -125,7 +125,7 @@ def admm_x_update(image: ArrayLike, psf: ArrayLike, z: ArrayLike, u: ArrayLike, 
               \\mathcal F(z_i - u_i)}{|H|^2 + \\rho \\sum_i |D_i|^2}\\right].
 
     (The conjugates are the transposes: :math:`\\bar H` is the transposed convolution ``C^T``.)
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     y = check_image(image).astype(np.float64)
     if y.ndim != 2:
@@ -216,7 +216,7 @@ def tv_deconvolution(
 
     TV favours piecewise-constant images: edges are kept sharp where Wiener
     blurs them and rings. Colour images are restored channel by channel.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------

@@ -107,7 +107,7 @@ def psf2otf(psf, shape, device: _Device = None):
     ``deconv_course.restoration.psf2otf``, as a tensor for a tensor ``psf``
     (complex64 for a float32 or float16 ``psf``, else complex128).
 
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     target = None if device is None else parse_device(device, "device")
     otf = restoration.psf2otf(psf, shape)
@@ -165,7 +165,7 @@ def inverse_filter(image, psf, eps: float = 0.0, device: _Device = None):
     With noise, X_hat = X + N / H, and 1 / |H| is huge where |H| is small: the noise
     swamps the image. The OTF is restoration's, to the bit, so ``eps=0`` drops the
     same frequencies in both modules.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     eps = check_number(eps, "eps", non_negative=True)
     stack, how = _image_stack(image, device)
@@ -201,7 +201,7 @@ def wiener(image, psf, balance: float, reg=None, clip: bool = False, device: _De
     Notes
     -----
     X_hat = conj(H) / (|H|^2 + balance |R|^2) * Y.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     balance = check_number(balance, "balance", positive=True)
     clip = check_flag(clip, "clip")
@@ -230,7 +230,7 @@ def tikhonov(image, psf, lam: float, operator="identity", device: _Device = None
     Notes
     -----
     With circular boundaries, X_hat = conj(H) Y / (|H|^2 + lam |L|^2).
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     lam = check_number(lam, "lam", positive=True)
     if isinstance(operator, str):
@@ -278,7 +278,7 @@ def richardson_lucy(
     ``* P`` is ``scipy.signal.convolve(..., mode="same")`` (zero boundary). Each
     convolution is a product of spectra on a grid padded by kH // 2, kW // 2 zeros, so
     the circular FFT convolution never wraps image pixels around.
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
 
     References
     ----------

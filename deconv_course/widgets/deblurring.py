@@ -1,6 +1,6 @@
 """The restoration explorer: blur, noise and a restoration method, scored with PSNR.
 
-Taught in notebooks/03_algorithms_and_formulas.ipynb.
+Taught in notebooks/03b_restoration_algorithms.ipynb.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ RESTORATION_METHODS = ("inverse", "wiener", "richardson_lucy")
 
 def make_psf(kind: str, size: int) -> np.ndarray:
     """A normalised PSF: ``box`` (size x size), ``gaussian`` (sigma = size / 4) or
-    ``motion`` (horizontal, length = size). Taught in notebooks/03_algorithms_and_formulas.ipynb."""
+    ``motion`` (horizontal, length = size). Taught in notebooks/03b_restoration_algorithms.ipynb."""
     check_choice(kind, "kind", PSF_TYPES)
     if kind == "box":
         return restoration.box_psf(size)
@@ -60,7 +60,7 @@ def restoration_demo(
     dict with ``image``, ``psf``, ``degraded``, ``restored``, ``psnr_degraded``,
     ``psnr_restored`` (dB, borders of width ``psf_size`` cropped), ``parameter``, ``text``.
 
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     check_choice(method, "method", RESTORATION_METHODS)
     noise_sigma = check_number(noise_sigma, "noise_sigma", non_negative=True)
@@ -110,7 +110,7 @@ def restoration_explorer(image: ArrayLike | None = None) -> Explorer:
     ``num_iter`` (Richardson-Lucy). ``state`` is :func:`restoration_demo`'s dict.
     Try: inverse filter with and without noise; Richardson-Lucy from 5 to 300 iterations.
 
-    Taught in notebooks/03_algorithms_and_formulas.ipynb.
+    Taught in notebooks/03b_restoration_algorithms.ipynb.
     """
     image = data.camera(size=128) if image is None else np.asarray(image, dtype=float)
     style = {"description_width": "7em"}
