@@ -26,6 +26,7 @@ from ._checks import IntOrPair, check_choice, check_flag, check_pair
 __all__ = [
     "camera",
     "astronaut",
+    "shepp_logan",
     "test_pattern",
     "training_images",
     "TRAINING_IMAGE_NAMES",
@@ -84,7 +85,7 @@ def _load_skimage(name: str, gray: bool) -> np.ndarray:
     """Load one bundled scikit-image image as float64 in [0, 1] (cached; do not modify)."""
     from skimage import color, data, util
 
-    check_choice(name, "name", ("camera", *TRAINING_IMAGE_NAMES))
+    check_choice(name, "name", ("camera", "shepp_logan_phantom", *TRAINING_IMAGE_NAMES))
     image = util.img_as_float64(getattr(data, name)())
     if gray and image.ndim == 3:
         if image.shape[2] == 4:  # drop alpha
@@ -155,6 +156,40 @@ def astronaut(gray: bool = True, size: IntOrPair | None = None) -> np.ndarray:
     gray = check_flag(gray, "gray")
     shape = None if size is None else check_pair(size, "size", minimum=1)
     return _load_resized("astronaut", gray, shape).copy()
+
+
+def shepp_logan(size: IntOrPair | None = None) -> np.ndarray:
+    """The Shepp-Logan phantom: a piecewise-constant test image, grey, float64 in [0, 1].
+
+    Parameters
+    ----------
+    size : int or (int, int), optional
+        Resize to ``(size, size)`` (or the given pair) with
+        ``skimage.transform.resize`` (bilinear, anti-aliased). ``None`` keeps 400×400.
+
+    Returns
+    -------
+    image : (H, W) ndarray of float64, values in [0, 1]
+
+    Notes
+    -----
+    Ships inside scikit-image (``skimage.data.shepp_logan_phantom``); no download.
+    Ellipses of constant intensity on a black background (Shepp & Logan 1974):
+    the image total-variation regularisation is made for.
+    Used in notebooks/03b_restoration_algorithms.ipynb for TV deconvolution.
+
+    References
+    ----------
+    .. [1] L. A. Shepp and B. F. Logan, "The Fourier reconstruction of a head
+       section", IEEE Trans. Nucl. Sci. 21(3):21-43 (1974).
+
+    Examples
+    --------
+    >>> shepp_logan().shape, shepp_logan(128).shape
+    ((400, 400), (128, 128))
+    """
+    shape = None if size is None else check_pair(size, "size", minimum=1)
+    return _load_resized("shepp_logan_phantom", True, shape).copy()
 
 
 def test_pattern(size: IntOrPair = 64) -> np.ndarray:

@@ -51,6 +51,19 @@ def test_astronaut_grey_and_colour():
     assert data.astronaut(size=(32, 48)).shape == (32, 48)
 
 
+def test_shepp_logan_is_skimage_phantom():
+    np.testing.assert_allclose(data.shepp_logan(), skdata.shepp_logan_phantom(), rtol=0, atol=1e-15)
+    small = data.shepp_logan(128)
+    assert small.shape == (128, 128) and small.dtype == np.float64
+    assert small.min() >= 0.0 and small.max() <= 1.0
+    assert abs(small.mean() - skdata.shepp_logan_phantom().mean()) < 0.01
+    assert data.shepp_logan((64, 32)).shape == (64, 32)
+    with pytest.raises(TypeError, match="size"):
+        data.shepp_logan(2.5)
+    with pytest.raises(ValueError, match="size"):
+        data.shepp_logan(0)
+
+
 def test_test_pattern_is_deterministic_and_in_range():
     for size in (8, 64, (40, 96)):
         image = data.test_pattern(size)
@@ -141,7 +154,7 @@ def test_everything_loads_without_network():
         socket.getaddrinfo = refuse
         from deconv_course import data
         data.camera(); data.astronaut(gray=False); data.training_images(16)
-        data.digits(); data.test_pattern(); data.source_example()
+        data.digits(); data.test_pattern(); data.source_example(); data.shepp_logan()
         print("offline ok")
         """
     )
