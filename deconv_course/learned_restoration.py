@@ -2,8 +2,10 @@
 with the classic filters of :mod:`deconv_course.restoration`.
 
 :class:`RestorationNet` (an encoder-decoder CNN with a ``ConvTranspose2d`` decoder),
-:func:`train_restoration_net`, :func:`restore_with_net` and :func:`compare_restoration`
-(classic vs learned on held-out images). This module sits above
+:func:`train_restoration_net`, :func:`restore_with_net`, :func:`classic_estimates` (Wiener
+and Richardson-Lucy with their parameter picked by the truth, the oracle, and without it:
+GCV and the discrepancy principle) and :func:`compare_restoration` (classic vs learned on
+held-out images). This module sits above
 :mod:`deconv_course.torch_ops`, :mod:`deconv_course.restoration` and
 :mod:`deconv_course.data`, which it combines; none of them imports it.
 """
@@ -19,7 +21,13 @@ from deconv_course import data, restoration
 from deconv_course._checks import check_choice, check_int, check_number
 from deconv_course.torch_ops import to_tensor, train
 
-__all__ = ["RestorationNet", "train_restoration_net", "restore_with_net", "compare_restoration"]
+__all__ = [
+    "RestorationNet",
+    "train_restoration_net",
+    "restore_with_net",
+    "classic_estimates",
+    "compare_restoration",
+]
 
 
 class RestorationNet(nn.Module):
@@ -224,6 +232,139 @@ def _score(truth, estimate, crop):
     )
 
 
+#: How each row's parameter was chosen; only ``"oracle"`` looks at the true image.
+CHOICES = ("none", "oracle", "gcv", "discrepancy", "training")
+DEFAULT_BALANCES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
+DEFAULT_RL_ITERS = (2, 3, 5, 10, 20, 30, 50, 100)
+
+
+def classic_estimates(
+    degraded,
+    psf,
+    noise_sigma: float,
+    truth=None,
+    *,
+    balances=DEFAULT_BALANCES,
+    rl_iters=DEFAULT_RL_ITERS,
+    crop: int | None = None,
+) -> list[dict]:
+    """The classic restorations of :func:`compare_restoration`, with their parameters chosen two ways.
+
+    Parameters
+    ----------
+    degraded : (H, W) array
+        The blurred, noisy image (circular blur, Gaussian noise), as it is: pixels the noise
+        made negative are kept.
+    psf : (kH, kW) array
+    noise_sigma : float
+        The noise's standard deviation, > 0 (the discrepancy rules need it; GCV does not).
+    truth : (H, W) array, optional
+        The true image. Only the ``"oracle"`` rows use it, and only to pick a grid value;
+        without it they are left out. No other row depends on it.
+    balances, rl_iters : sequences
+        The oracle's grids for Wiener's ``balance`` and Richardson-Lucy's ``num_iter``;
+        ``max(rl_iters)`` is also the iteration cap of the discrepancy stop.
+    crop : int, optional
+        Border left out when the oracle scores a candidate (default: the PSF size).
+
+    Returns
+    -------
+    list of dict
+        In order: blurred input, inverse filter, Wiener (oracle, GCV, discrepancy),
+        Richardson-Lucy (oracle, discrepancy); each with keys ``"method"``, ``"choice"``
+        (one of :data:`CHOICES`), ``"param"`` (a short string), ``"estimate"`` ((H, W) array).
+
+    Notes
+    -----
+    Wiener uses the Laplacian regulariser (``restoration.laplacian_kernel()``, as
+    scikit-image does). Its truth-free weights are :func:`restoration.gcv_balance` (needs
+    neither the truth nor σ) and :func:`restoration.discrepancy_balance` (knows σ).
+    Richardson-Lucy runs on the Gaussian data unclipped (``clip=False``), negative pixels
+    included: it is the maximum-likelihood method for Poisson data, and these are not
+    Poisson data. Its truth-free version is :func:`restoration.richardson_lucy_discrepancy`
+    with the Gaussian rule (stop when the squared residual reaches N σ²); the ``param`` says
+    when that never happened within the cap. Taught in notebooks/05_trends_and_challenges.ipynb.
+    """
+    degraded = np.asarray(degraded, dtype=np.float64)
+    if degraded.ndim != 2:
+        raise ValueError(f"degraded of shape {degraded.shape} must be 2-D (H, W)")
+    psf = np.asarray(psf, dtype=np.float64)
+    noise_sigma = check_number(noise_sigma, "noise_sigma", positive=True)
+    crop = max(psf.shape) if crop is None else check_int(crop, "crop", minimum=0)
+    if truth is not None:
+        truth = np.asarray(truth, dtype=np.float64)
+        if truth.shape != degraded.shape:
+            raise ValueError(
+                f"truth of shape {truth.shape} must have the shape of degraded, {degraded.shape}"
+            )
+    rl_cap = check_int(max(rl_iters), "max(rl_iters)", minimum=1)
+    reg = restoration.laplacian_kernel()  # scikit-image's default; beats reg=None here
+
+    def row(method, choice, param, estimate):
+        return {"method": method, "choice": choice, "param": param, "estimate": estimate}
+
+    rows = [
+        row("blurred input", "none", "", degraded),
+        row("inverse filter", "none", "", restoration.inverse_filter(degraded, psf)),
+    ]
+    if truth is not None:
+        wiener = {b: restoration.wiener(degraded, psf, b, reg=reg) for b in balances}
+        best = max(balances, key=lambda b: _score(truth, wiener[b], crop)[0])
+        rows.append(
+            row(
+                "Wiener",
+                "oracle",
+                f"balance={best:.3g}, best PSNR on the grid (uses the truth)",
+                wiener[best],
+            )
+        )
+    gcv = restoration.gcv_balance(degraded, psf, reg=reg)
+    rows.append(
+        row(
+            "Wiener",
+            "gcv",
+            f"balance={gcv:.3g}, GCV (no truth, no sigma)",
+            restoration.wiener(degraded, psf, gcv, reg=reg),
+        )
+    )
+    morozov = restoration.discrepancy_balance(degraded, psf, noise_sigma, reg=reg)
+    rows.append(
+        row(
+            "Wiener",
+            "discrepancy",
+            f"balance={morozov:.3g}, discrepancy principle (knows sigma)",
+            restoration.wiener(degraded, psf, morozov, reg=reg),
+        )
+    )
+    if truth is not None:
+        rl = {n: restoration.richardson_lucy(degraded, psf, num_iter=n, clip=False) for n in rl_iters}
+        best_iter = max(rl_iters, key=lambda n: _score(truth, rl[n], crop)[0])
+        rows.append(
+            row(
+                "Richardson-Lucy",
+                "oracle",
+                f"num_iter={best_iter}, best PSNR on the grid (uses the truth)",
+                rl[best_iter],
+            )
+        )
+    estimate, done = restoration.richardson_lucy_discrepancy(
+        degraded,
+        psf,
+        "gaussian",
+        noise_sigma=noise_sigma,
+        max_iter=rl_cap,
+        clip=False,
+        return_iterations=True,
+    )
+    stopped = (
+        f"stopped at num_iter={done}"
+        if done < rl_cap
+        else f"never reached N sigma^2: ran to the cap, {rl_cap}"
+    )
+    rows.append(row("Richardson-Lucy", "discrepancy", f"discrepancy stop (knows sigma), {stopped}", estimate))
+    return rows
+
+
 def compare_restoration(
     images: dict[str, np.ndarray] | None = None,
     psf=None,
@@ -231,8 +372,8 @@ def compare_restoration(
     seed: int = 0,
     *,
     net: nn.Module | None = None,
-    balances=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0),
-    rl_iters=(2, 3, 5, 10, 20, 30, 50, 100),
+    balances=DEFAULT_BALANCES,
+    rl_iters=DEFAULT_RL_ITERS,
     crop: int | None = None,
     device: str | torch.device | None = None,
     progress: bool = True,
@@ -242,7 +383,10 @@ def compare_restoration(
 
     Each image is blurred (circularly) by ``psf``, Gaussian noise is added, and the
     result is restored by: nothing (the blurred input), the inverse filter, Wiener,
-    Richardson-Lucy and a trained :class:`RestorationNet`.
+    Richardson-Lucy and a trained :class:`RestorationNet`. Wiener and Richardson-Lucy
+    appear twice or three times: with the parameter picked using the true image (the
+    oracle, which no real user has) and with it picked from the data alone (see
+    :func:`classic_estimates`).
 
     Parameters
     ----------
@@ -252,7 +396,7 @@ def compare_restoration(
     psf : (kH, kW) array, optional
         Default: the 5x5 box blur ``restoration.box_psf(5)``.
     noise_sigma : float
-        Standard deviation of the Gaussian noise.
+        Standard deviation of the Gaussian noise, > 0.
     seed : int
         Seeds the noise (image i gets ``seed + i``) and the network's training.
     net : RestorationNet, optional
@@ -260,9 +404,9 @@ def compare_restoration(
         trained with :func:`train_restoration_net` (about 20 s on two idle CPU cores with
         the default settings; pass e.g. ``train_kwargs={"epochs": 4}`` for a quicker run).
     balances, rl_iters : sequences
-        Grids for Wiener's ``balance`` (with the Laplacian regulariser,
+        The oracle's grids for Wiener's ``balance`` (with the Laplacian regulariser,
         ``restoration.laplacian_kernel()``, as in scikit-image) and Richardson-Lucy's
-        ``num_iter``.
+        ``num_iter``; ``max(rl_iters)`` caps the discrepancy stop.
     crop : int, optional
         Border left out of the scores (default: the PSF size).
     device, progress : for the network (see :func:`train`).
@@ -272,22 +416,27 @@ def compare_restoration(
     Returns
     -------
     list of dict
-        One row per image and method with keys ``"image"``, ``"method"``, ``"param"``
-        (a short string), ``"psnr"`` (dB) and ``"ssim"``, all on [0, 1]-clipped results.
+        One row per image and method with keys ``"image"``, ``"method"``, ``"choice"``
+        (how the parameter was chosen, one of :data:`CHOICES`), ``"uses_truth"`` (True only
+        for the oracle rows), ``"param"`` (a short string), ``"psnr"`` (dB) and ``"ssim"``,
+        all on [0, 1]-clipped results.
 
     Notes
     -----
-    The comparison flatters the classics: Wiener's ``balance`` and Richardson-Lucy's
+    The oracle rows flatter the classics: Wiener's ``balance`` and Richardson-Lucy's
     iteration count are chosen per image *with the true image* (the best PSNR on the
-    grid), which a real user cannot do; the network is trained once, on other images,
-    and never sees the truth of the test images. The forward model is circular
-    convolution, the one under which the inverse and Wiener filters are exact.
+    grid); the truth-free rows show what a user without it gets. The network is trained
+    once, on other images, and never sees the truth of the test images. The forward model
+    is circular convolution, the one under which the inverse and Wiener filters are exact
+    (the "inverse crime", which flatters them too); Richardson-Lucy assumes a zero
+    boundary and is run on Gaussian data with its negative pixels (not clipped).
     Taught in notebooks/05_trends_and_challenges.ipynb.
     """
     if images is None:
         images = {"camera": data.camera(size=128), "astronaut": data.astronaut(size=128)}
     if not isinstance(images, dict) or not images:
         raise TypeError("images must be a non-empty dict mapping names to 2-D arrays")
+    noise_sigma = check_number(noise_sigma, "noise_sigma", positive=True)
     psf = restoration.box_psf(5) if psf is None else np.asarray(psf, dtype=np.float64)
     crop = max(psf.shape) if crop is None else check_int(crop, "crop", minimum=0)
     if net is None:
@@ -301,29 +450,28 @@ def compare_restoration(
         if truth.ndim != 2:
             raise ValueError(f"images[{name!r}] of shape {truth.shape} must be 2-D")
         degraded = _degrade(truth, psf, noise_sigma, seed + i)
-        for method, param, estimate in _estimates(
-            truth, degraded, psf, net, balances, rl_iters, crop, noise_sigma
-        ):
-            psnr_db, ssim_value = _score(truth, estimate, crop)
+        estimates = classic_estimates(
+            degraded, psf, noise_sigma, truth, balances=balances, rl_iters=rl_iters, crop=crop
+        )
+        estimates.append(
+            {
+                "method": "RestorationNet",
+                "choice": "training",
+                "param": f"trained on other images, sigma={noise_sigma:g}",
+                "estimate": restore_with_net(net, degraded),
+            }
+        )
+        for r in estimates:
+            psnr_db, ssim_value = _score(truth, r["estimate"], crop)
             rows.append(
-                {"image": name, "method": method, "param": param, "psnr": psnr_db, "ssim": ssim_value}
+                {
+                    "image": name,
+                    "method": r["method"],
+                    "choice": r["choice"],
+                    "uses_truth": r["choice"] == "oracle",
+                    "param": r["param"],
+                    "psnr": psnr_db,
+                    "ssim": ssim_value,
+                }
             )
     return rows
-
-
-def _estimates(truth, degraded, psf, net, balances, rl_iters, crop, noise_sigma):
-    """(method, param, estimate) for each method of :func:`compare_restoration`, in order."""
-    yield "blurred input", "", degraded
-    yield "inverse filter", "", restoration.inverse_filter(degraded, psf)
-    reg = restoration.laplacian_kernel()  # scikit-image's default; beats reg=None here
-    wiener = {b: restoration.wiener(degraded, psf, b, reg=reg) for b in balances}
-    best = max(balances, key=lambda b: _score(truth, wiener[b], crop)[0])
-    yield ("Wiener", f"balance={best:g}, Laplacian reg (best on grid, tuned on the truth)", wiener[best])
-    rl = {n: restoration.richardson_lucy(degraded, psf, num_iter=n) for n in rl_iters}
-    best_iter = max(rl_iters, key=lambda n: _score(truth, rl[n], crop)[0])
-    yield "Richardson-Lucy", f"num_iter={best_iter} (best on grid, tuned on the truth)", rl[best_iter]
-    yield (
-        "RestorationNet",
-        f"trained on other images, sigma={noise_sigma:g}",
-        restore_with_net(net, degraded),
-    )

@@ -51,16 +51,94 @@ def comparison():
     return images, psf, rows
 
 
+METHODS = [
+    ("blurred input", "none"),
+    ("inverse filter", "none"),
+    ("Wiener", "oracle"),
+    ("Wiener", "gcv"),
+    ("Wiener", "discrepancy"),
+    ("Richardson-Lucy", "oracle"),
+    ("Richardson-Lucy", "discrepancy"),
+    ("RestorationNet", "training"),
+]
+
+
 def test_compare_restoration_rows_are_well_formed(comparison):
     images, _, rows = comparison
-    methods = ["blurred input", "inverse filter", "Wiener", "Richardson-Lucy", "RestorationNet"]
-    assert [(r["image"], r["method"]) for r in rows] == [(i, m) for i in images for m in methods]
+    assert [(r["image"], r["method"], r["choice"]) for r in rows] == [
+        (i, m, c) for i in images for m, c in METHODS
+    ]
     for r in rows:
-        assert set(r) == {"image", "method", "param", "psnr", "ssim"}
-        assert isinstance(r["param"], str)
+        assert set(r) == {"image", "method", "choice", "uses_truth", "param", "psnr", "ssim"}
+        assert isinstance(r["param"], str) and r["choice"] in learned_restoration.CHOICES
         assert np.isfinite(r["psnr"]) and -1 <= r["ssim"] <= 1
-    tuned = [r["param"] for r in rows if r["method"] in ("Wiener", "Richardson-Lucy")]
-    assert all("tuned on the truth" in p for p in tuned)
+        assert r["uses_truth"] == (r["choice"] == "oracle")
+        assert ("uses the truth" in r["param"]) == r["uses_truth"]
+
+
+def _by_key(rows):
+    return {(r["method"], r["choice"]): r for r in rows}
+
+
+def test_truth_free_parameters_do_not_depend_on_the_truth():
+    """Same data, two different "truths" (and none): every truth-free row is identical."""
+    psf = restoration.box_psf(5)
+    truth = data.camera(size=48)
+    degraded = restoration.add_gaussian_noise(restoration.blur(truth, psf), 0.01, seed=3)
+    other = np.random.default_rng(0).random(truth.shape)
+    with_truth = _by_key(learned_restoration.classic_estimates(degraded, psf, 0.01, truth))
+    with_other = _by_key(learned_restoration.classic_estimates(degraded, psf, 0.01, other))
+    without = _by_key(learned_restoration.classic_estimates(degraded, psf, 0.01))
+    free = [k for k in with_truth if k[1] != "oracle"]
+    assert sorted(without) == sorted(free)  # no truth: the oracle rows are left out
+    for key in free:
+        assert with_truth[key]["param"] == with_other[key]["param"] == without[key]["param"], key
+        np.testing.assert_array_equal(with_truth[key]["estimate"], with_other[key]["estimate"])
+        np.testing.assert_array_equal(with_truth[key]["estimate"], without[key]["estimate"])
+    # ... while the oracle does look at the truth: a constant "truth" prefers the smoothest grid value
+    flat = _by_key(learned_restoration.classic_estimates(degraded, psf, 0.01, np.full(truth.shape, 0.5)))
+    assert flat["Wiener", "oracle"]["param"].startswith("balance=1,")
+    assert with_truth["Wiener", "oracle"]["param"] != flat["Wiener", "oracle"]["param"]
+
+
+def test_truth_free_parameters_are_the_restoration_rules():
+    """The truth-free rows use restoration's rules (checked by recomputing them), on unclipped data."""
+    psf = restoration.box_psf(5)
+    truth = data.astronaut(size=48)
+    degraded = restoration.add_gaussian_noise(restoration.blur(truth, psf), 0.01, seed=1)
+    assert degraded.min() < 0  # Gaussian data: some pixels negative, and they are kept
+    rows = _by_key(learned_restoration.classic_estimates(degraded, psf, 0.01, truth, rl_iters=(2, 5, 20)))
+    reg = restoration.laplacian_kernel()
+    gcv = restoration.gcv_balance(degraded, psf, reg=reg)
+    morozov = restoration.discrepancy_balance(degraded, psf, 0.01, reg=reg)
+    np.testing.assert_allclose(
+        rows["Wiener", "gcv"]["estimate"], restoration.wiener(degraded, psf, gcv, reg=reg)
+    )
+    np.testing.assert_allclose(
+        rows["Wiener", "discrepancy"]["estimate"], restoration.wiener(degraded, psf, morozov, reg=reg)
+    )
+    rl, done = restoration.richardson_lucy_discrepancy(
+        degraded, psf, "gaussian", noise_sigma=0.01, max_iter=20, clip=False, return_iterations=True
+    )
+    np.testing.assert_allclose(rows["Richardson-Lucy", "discrepancy"]["estimate"], rl)
+    assert str(done) in rows["Richardson-Lucy", "discrepancy"]["param"]
+    # GCV's closed form against a brute-force GCV curve: its minimiser is near the grid's
+    lams = np.geomspace(1e-5, 1, 41)
+    curve = restoration.regularisation_curves(degraded, psf, lams, reg=reg)["gcv"]
+    assert abs(np.log(gcv) - np.log(lams[np.argmin(curve)])) <= np.log(lams[1] / lams[0])
+    for r in rows.values():
+        assert np.all(np.isfinite(r["estimate"])) and r["estimate"].shape == truth.shape
+
+
+def test_classic_estimates_rejects_bad_input():
+    psf = restoration.box_psf(3)
+    y = np.zeros((16, 16)) + 0.5
+    with pytest.raises(ValueError, match="noise_sigma"):
+        learned_restoration.classic_estimates(y, psf, 0.0)
+    with pytest.raises(ValueError, match="truth of shape"):
+        learned_restoration.classic_estimates(y, psf, 0.01, np.zeros((8, 8)))
+    with pytest.raises(ValueError, match="degraded of shape"):
+        learned_restoration.classic_estimates(np.zeros(16), psf, 0.01)
 
 
 def test_compare_restoration_scores_are_reproducible(comparison):
@@ -71,7 +149,7 @@ def test_compare_restoration_scores_are_reproducible(comparison):
     for i, (name, truth) in enumerate(images.items()):
         degraded = restoration.add_gaussian_noise(restoration.blur(truth, psf), 0.01, seed=i)
         inner = (slice(5, -5), slice(5, -5))  # the default crop is the PSF size
-        by_method = {r["method"]: r for r in rows if r["image"] == name}
+        by_method = {r["method"]: r for r in rows if r["image"] == name and r["choice"] in ("none", "oracle")}
         expected = peak_signal_noise_ratio(truth[inner], np.clip(degraded, 0, 1)[inner], data_range=1.0)
         assert by_method["blurred input"]["psnr"] == pytest.approx(expected, abs=1e-9)
         balance = float(by_method["Wiener"]["param"].split(",")[0].split("=")[1])
@@ -90,6 +168,6 @@ def test_compare_restoration_scores_are_reproducible(comparison):
 def test_restoration_net_beats_the_blurred_input(comparison):
     _, _, rows = comparison
     for name in ("camera", "astronaut"):
-        by_method = {r["method"]: r for r in rows if r["image"] == name}
+        by_method = {r["method"]: r for r in rows if r["image"] == name and r["choice"] != "oracle"}
         assert by_method["RestorationNet"]["psnr"] > by_method["blurred input"]["psnr"]
         assert by_method["RestorationNet"]["ssim"] > by_method["blurred input"]["ssim"]
