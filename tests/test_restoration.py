@@ -186,6 +186,18 @@ def test_gaussian_noise_is_seeded_and_has_the_right_statistics():
     np.testing.assert_array_equal(R.add_gaussian_noise(flat, 0.0), flat)
 
 
+def test_poisson_noise_accepts_the_rounding_of_an_fft_blur():
+    scene = np.zeros((32, 32))
+    scene[8:24, 8:24] = 1.0
+    blurred = R.blur(scene, R.gaussian_psf(9, 2.0), "circular")  # FFT rounding leaves values like -1e-16
+    noisy = R.add_poisson_noise(blurred, 100, seed=0)
+    assert noisy.min() >= 0.0
+    # far from the square, the expected count rounds to 0 photons: exactly 0 as for an exact 0
+    np.testing.assert_array_equal(noisy[0, :4], 0.0)
+    with pytest.raises(ValueError, match="non-negative"):
+        R.add_poisson_noise(blurred - 1e-6, 100)
+
+
 def test_poisson_noise_mean_and_variance():
     level, peak = 0.3, 50.0
     noisy = R.add_poisson_noise(np.full((300, 300), level), peak, seed=1)
