@@ -13,6 +13,7 @@ EXTRAS     ?= test,browser
 PIP_EXTRA  ?=
 TORCH_INDEX ?=
 PYTEST_ARGS ?=
+COURSE_LANG ?=
 
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
@@ -21,6 +22,7 @@ STAMP  := $(VENV)/.course-installed
 
 help:
 	@echo "make lab    - install into $(VENV) if needed, check it, start JupyterLab"
+	@echo "               (make lab COURSE_LANG=zh-CN: the Chinese edition, check() in Chinese)"
 	@echo "make test   - install into $(VENV) if needed, run pytest --nbval (tests + all notebooks)"
 	@echo "make lint   - ruff check and ruff format --check over the repository (as CI does)"
 	@echo "make bench  - run the benchmarks (they print ratios, not pass/fail)"
@@ -40,7 +42,7 @@ check-env: $(STAMP)
 	$(BIN)/deconv-course check-env
 
 lab: $(STAMP)
-	$(BIN)/deconv-course lab
+	$(if $(COURSE_LANG),DECONV_COURSE_LANG=$(COURSE_LANG) )$(BIN)/deconv-course lab
 
 test: $(STAMP)
 	$(BIN)/deconv-course check-env

@@ -30,7 +30,7 @@ if settings is not None:
 
 
 # --- A learner's half-solved exercise never fails the course's tests ---------------------------
-# An exercises/*.ipynb that differs from git HEAD was saved by a learner (in place): nbval then
+# An exercises/*.ipynb (or zh-CN/exercises/*.ipynb) that differs from git HEAD was saved by a learner (in place): nbval then
 # checks the committed version (written to a temporary folder), and says so in one line. The
 # learner's file is never read or changed. `--exercises-as-is` tests the working copy instead
 # (for whoever regenerates the exercises before committing them).
@@ -55,7 +55,7 @@ def pytest_collect_file(file_path, parent):
     if (
         not collected
         or file_path.suffix != ".ipynb"
-        or file_path.parent != REPO / "exercises"
+        or file_path.parent not in (REPO / "exercises", REPO / "zh-CN" / "exercises")
         or not (config.option.nbval or config.option.nbval_lax)
         or config.getoption("exercises_as_is")
     ):
@@ -64,13 +64,14 @@ def pytest_collect_file(file_path, parent):
 
     from deconv_course.workspace import committed_text, edited_in_place
 
-    relpath = f"exercises/{file_path.name}"
+    relpath = file_path.relative_to(REPO).as_posix()
     if not edited_in_place(REPO, relpath):
         return collected
     if _pristine["dir"] is None:
-        _pristine["dir"] = Path(tempfile.mkdtemp(prefix="deconv-pristine-")) / "exercises"
-        _pristine["dir"].mkdir()
-    copy = _pristine["dir"] / file_path.name
+        _pristine["dir"] = Path(tempfile.mkdtemp(prefix="deconv-pristine-"))
+    # the same folder names as in the checkout: a kernel in .../zh-CN/exercises speaks Chinese
+    copy = _pristine["dir"] / relpath
+    copy.parent.mkdir(parents=True, exist_ok=True)
     copy.write_text(committed_text(REPO, relpath), encoding="utf-8")
     _pristine["lines"].append(
         f"{relpath} differs from git HEAD (your saved work): checking the committed version "
@@ -88,5 +89,5 @@ def pytest_report_collectionfinish(config, start_path, items):
 
 def pytest_unconfigure(config):
     if _pristine["dir"] is not None:
-        shutil.rmtree(_pristine["dir"].parent, ignore_errors=True)
+        shutil.rmtree(_pristine["dir"], ignore_errors=True)
         _pristine["dir"] = None

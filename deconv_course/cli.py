@@ -58,13 +58,37 @@ def lab_server_options(environ: dict[str, str] | None = None) -> list[str]:
     return [f"--ServerApp.terminado_settings=shell_command={shell}"]
 
 
+def lab_start_page(root: Path, lang: str) -> Path:
+    """The page ``deconv-course lab`` opens first: lesson 00 of the chosen language's edition.
+
+    Where that edition has no lesson 00 yet, its README (``README.zh-CN.md``) instead.
+    """
+    from deconv_course.i18n import EDITION_FOLDERS
+
+    if lang in EDITION_FOLDERS:
+        for page in (
+            root / EDITION_FOLDERS[lang] / "notebooks" / "00_start_here.ipynb",
+            root / f"README.{lang}.md",
+        ):
+            if page.exists():
+                return page
+    return root / "notebooks" / "00_start_here.ipynb"
+
+
 def _cmd_lab(args: argparse.Namespace) -> int:
+    from deconv_course.i18n import language
+
     root = _resolve_course_dir(args, needs="notebooks")
     if root is None:
         return 2
+    try:
+        lang = language()  # DECONV_COURSE_LANG (make lab COURSE_LANG=zh-CN); every kernel inherits it
+    except ValueError as exc:
+        print(f"deconv-course lab: {exc}", file=sys.stderr)
+        return 2
     if not check_env(verbose=True, include=("core",)):
         return 1
-    start = root / "notebooks" / "00_start_here.ipynb"
+    start = lab_start_page(root, lang)
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={args.ip}", f"--ServerApp.root_dir={root}"]
     cmd += lab_server_options()
     if args.port:

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import translate as tr
+
 OK = "var(--jp-success-color1, #388e3c)"
 BAD = "var(--jp-error-color1, #d32f2f)"
 WARN = "var(--jp-warn-color1, #f57c00)"
@@ -111,20 +113,26 @@ class HintResult:
 
     def _more(self) -> str:
         if self.level < self.levels:
-            return f"run hint({self.id!r}) again for more"
-        return "that was the last hint; check() shows hints aimed at your own answer"
+            return tr("run hint({id!r}) again for more", id=self.id)
+        return tr("that was the last hint; check() shows hints aimed at your own answer")
 
     def __repr__(self) -> str:
-        head = f"hint {self.level} of {self.levels} for {self.id} ({self.title}): "
-        return _wrap(head + self.text) + "\n" + _wrap(f"({self._more()})")
+        head = tr(
+            "hint {level} of {levels} for {id} ({title}): ",
+            level=self.level,
+            levels=self.levels,
+            id=self.id,
+            title=tr(self.title),
+        )
+        return _wrap(head + tr(self.text)) + "\n" + _wrap(f"({self._more()})")
 
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
         e = _e
         return (
-            f'<div style="{BOX.format(c=WARN)}"><b>hint {self.level} of {self.levels}</b> for '
-            f"<code>{e(self.id)}</code> ({e(self.title)})<div>{e(self.text)}</div>"
+            f'<div style="{BOX.format(c=WARN)}"><b>{e(tr("hint {level} of {levels}", level=self.level, levels=self.levels))}</b> '
+            f"<code>{e(self.id)}</code> ({e(tr(self.title))})<div>{e(tr(self.text))}</div>"
             f'<div style="color: {DIM}">{e(self._more())}</div></div>'
         )
 
@@ -146,27 +154,42 @@ def _wrap(text: str, indent: str = "", first: str | None = None) -> str:
 def _headline(r: CheckResult) -> tuple[str, str]:
     """(mark and first line, colour)."""
     n, passed = len(r.cases), sum(c.passed for c in r.cases)
-    head = f"{r.id} · {r.title}"
+    head = f"{r.id} · {tr(r.title)}"
     if r.status == "passed":
-        return f"\u2714 {head}: all {n} public cases passed ({r.score:g} / {r.points} points)", OK
+        return "\u2714 " + tr(
+            "{head}: all {n} public cases passed ({score:g} / {points} points)",
+            head=head,
+            n=n,
+            score=r.score,
+            points=r.points,
+        ), OK
     if r.status == "not attempted":
-        return f"{head}: not attempted yet", DIM
+        return tr("{head}: not attempted yet", head=head), DIM
     if r.status in ("missing", "not callable"):
-        return f"{head}: no function `{r.name}` is defined yet", DIM
-    return f"\u2718 {head}: {passed} of {n} public cases passed ({r.score:g} / {r.points} points)", BAD
+        return tr("{head}: no function `{name}` is defined yet", head=head, name=r.name), DIM
+    return "\u2718 " + tr(
+        "{head}: {passed} of {n} public cases passed ({score:g} / {points} points)",
+        head=head,
+        passed=passed,
+        n=n,
+        score=r.score,
+        points=r.points,
+    ), BAD
 
 
 def _advice(r: CheckResult) -> str:
     if r.status == "passed":
-        return "The grader also runs hidden cases."
+        return tr("The grader also runs hidden cases.")
     if r.status == "not attempted":
-        return (
-            f"Replace the `raise NotImplementedError` in `{r.name}` with your code, run that cell, "
-            f"then run this check again. Stuck? hint({r.id!r}) gives a nudge."
+        return tr(
+            "Replace the `raise NotImplementedError` in `{name}` with your code, run that cell, "
+            "then run this check again. Stuck? hint({id!r}) gives a nudge.",
+            name=r.name,
+            id=r.id,
         )
     if r.status in ("missing", "not callable"):
-        return f"Run the cell that defines `{r.name}`, then this check again."
-    return f"Stuck? hint({r.id!r}) gives a nudge, more on each call."
+        return tr("Run the cell that defines `{name}`, then this check again.", name=r.name)
+    return tr("Stuck? hint({id!r}) gives a nudge, more on each call.", id=r.id)
 
 
 def _small(a: Any) -> np.ndarray | None:
@@ -230,8 +253,10 @@ def _text_grid(title: str, a: np.ndarray, mask: np.ndarray | None) -> list[str]:
 
 def _cases_word(numbers: list[int], total: int) -> str:
     if len(numbers) == total and total > 1:
-        return "all cases"
-    return ("case " if len(numbers) == 1 else "cases ") + ", ".join(map(str, numbers))
+        return tr("all cases")
+    return tr(
+        "case {numbers}" if len(numbers) == 1 else "cases {numbers}", numbers=", ".join(map(str, numbers))
+    )
 
 
 def _tracebacks(r: CheckResult) -> list[str | None]:
@@ -260,19 +285,23 @@ def text_check(r: CheckResult) -> str:
         for n, (c, tb) in enumerate(zip(r.cases, _tracebacks(r)), 1):
             mark = "\u2714" if c.passed else "\u2718"
             lines.append(
-                _wrap(f"{mark} {n}. {c.label}" + ("" if c.passed else f": {c.message}"), "      ", "  ")
+                _wrap(f"{mark} {n}. {tr(c.label)}" + ("" if c.passed else f": {c.message}"), "      ", "  ")
             )
             if tb:
                 lines += ["      " + t for t in tb.splitlines()]
             if c.hint and c.hint not in {h for h, _ in r.hints}:
-                lines.append(_wrap(f"hint: {c.hint}", "          ", "      "))
+                lines.append(_wrap(tr("hint: ") + tr(c.hint), "          ", "      "))
             panels = _panels(c)
             if panels:
                 lines += _side_by_side([_text_grid(t, a, m) for t, a, m in panels], "      ")
         for text, labels in r.hints:
-            lines.append(_wrap(f"hint ({_cases_word(labels, len(r.cases))}): {text}", "      ", "  "))
+            lines.append(
+                _wrap(
+                    tr("hint ({cases}): ", cases=_cases_word(labels, len(r.cases))) + tr(text), "      ", "  "
+                )
+            )
         if _marked(r):
-            lines.append("  (* marks a value that differs from the expected one)")
+            lines.append("  " + tr("(* marks a value that differs from the expected one)"))
     for w in r.warnings:
         lines.append(_wrap(f"warning: {w}", "      ", "  "))
     lines.append(_wrap(_advice(r), "  ", "  "))
@@ -343,7 +372,7 @@ def html_check(r: CheckResult) -> str:
             if tb:
                 detail += f'<pre style="white-space: pre-wrap; margin: 0.2em 0">{html.escape(tb)}</pre>'
             if c.hint and c.hint not in {h for h, _ in r.hints}:
-                detail += f"<div><b>hint:</b> {e(c.hint)}</div>"
+                detail += f"<div><b>{e(tr('hint: '))}</b>{e(tr(c.hint))}</div>"
             panels = _panels(c)
             if panels:
                 grids = "".join(_html_grid(t, a, m) for t, a, m in panels)
@@ -351,17 +380,17 @@ def html_check(r: CheckResult) -> str:
                     f'<div style="display: flex; flex-wrap: wrap; gap: 1em; margin: 0.3em 0">{grids}</div>'
                 )
             rows.append(
-                f'<tr><td style="{CELL}; color: {col}">{mark}</td><td style="{CELL}">{n}. {e(c.label)}</td>'
+                f'<tr><td style="{CELL}; color: {col}">{mark}</td><td style="{CELL}">{n}. {e(tr(c.label))}</td>'
                 f'<td style="{CELL}">{detail}</td></tr>'
             )
         parts.append(f'<table style="border-collapse: collapse; margin: 0.3em 0">{"".join(rows)}</table>')
         for text, labels in r.hints:
             parts.append(
-                f'<div style="margin: 0.2em 0"><b>hint</b> ({e(_cases_word(labels, len(r.cases)))}): {e(text)}</div>'
+                f'<div style="margin: 0.2em 0"><b>{e(tr("hint ({cases}): ", cases=_cases_word(labels, len(r.cases))))}</b>{e(tr(text))}</div>'
             )
         if _marked(r):
             parts.append(
-                f'<div style="color: {DIM}">highlighted: values that differ from the expected ones</div>'
+                f'<div style="color: {DIM}">{e(tr("highlighted: values that differ from the expected ones"))}</div>'
             )
     for w in r.warnings:
         parts.append(f'<div style="color: {WARN}; margin: 0.2em 0"><b>\u26a0 warning:</b> {e(w)}</div>')

@@ -156,8 +156,8 @@ HINTS = {
         "Everything named after a layer (ConvTranspose2d, decoders, generators, 'fractionally "
         "strided') is the upsampling operator; named filters and algorithms that restore a photo "
         "(Wiener, Richardson-Lucy, inverse filter) solve the inverse problem.",
-        "Return exactly one of the two strings UPSAMPLING or INVERSE defined in the notebook; a "
-        "dict from term to string is one clean way.",
+        'Return exactly one of the two strings "upsampling operator" or "inverse-problem solver"; '
+        "a set of the upsampling terms is one clean way.",
     ),
     "ex01.circular_blur": (
         "A blur is a true convolution: y[n] = sum over m of h[m] x[n - m], with the indices "
