@@ -174,11 +174,20 @@ def test_exercise_generator_keeps_the_tagged_first_cell(tmp_path):
 
 def _course_notebooks():
     return sorted(
-        p for folder in ("notebooks", "exercises", "solutions") for p in (REPO / folder).glob("*.ipynb")
+        p
+        for folder in (
+            "notebooks",
+            "exercises",
+            "solutions",
+            "zh-CN/notebooks",
+            "zh-CN/exercises",
+            "zh-CN/solutions",
+        )
+        for p in (REPO / folder).glob("*.ipynb")
     )
 
 
-@pytest.mark.parametrize("path", _course_notebooks(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", _course_notebooks(), ids=lambda p: p.relative_to(REPO).as_posix())
 def test_every_notebook_starts_with_the_colab_cell(path):
     nb = nbformat.read(str(path), as_version=4)
     first = nb.cells[0]

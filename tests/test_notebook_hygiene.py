@@ -17,6 +17,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FOLDERS = ("notebooks", "exercises", "solutions")
+# the Chinese edition (tools/translate.py build) keeps the same rules
+EDITION_FOLDERS = ("zh-CN/notebooks", "zh-CN/exercises", "zh-CN/solutions")
 
 
 def _tool():
@@ -45,18 +47,20 @@ def committed_notebooks() -> list[tuple[str, str]]:
     """
     found = []
     if _in_git():
-        paths = _git("ls-files", "--", *(f"{folder}/*.ipynb" for folder in FOLDERS)).stdout.split()
+        folders = FOLDERS + EDITION_FOLDERS
+        paths = _git("ls-files", "--", *(f"{folder}/*.ipynb" for folder in folders)).stdout.split()
         for path in paths:
             file = REPO / path
             learner_edited = (
-                path.startswith("exercises/") and _git("diff", "--quiet", "HEAD", "--", path).returncode
+                path.startswith(("exercises/", "zh-CN/exercises/"))
+                and _git("diff", "--quiet", "HEAD", "--", path).returncode
             )
             if learner_edited or not file.exists():
                 found.append((path, _git("show", f"HEAD:{path}").stdout))
             else:
                 found.append((path, file.read_text(encoding="utf-8")))
     else:
-        for folder in FOLDERS:
+        for folder in FOLDERS + EDITION_FOLDERS:
             for file in sorted((REPO / folder).glob("*.ipynb")):
                 found.append((file.relative_to(REPO).as_posix(), file.read_text(encoding="utf-8")))
     return found
