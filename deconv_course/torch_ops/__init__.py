@@ -6,6 +6,8 @@
   (:class:`SourceDocCNN`, three upsamplers with the same shapes, :class:`ConvAutoencoder`)
   and :func:`bilinear_kernel` (FCN's initialisation);
 * :mod:`~deconv_course.torch_ops.training`: the seeded training loop :func:`train`;
+* :mod:`~deconv_course.torch_ops.deconvnet`: Zeiler & Fergus's deconvnet on :class:`SmallDigitCNN`
+  (:func:`deconvnet_project`, :func:`gradient_saliency` and the three steps going down);
 * :mod:`~deconv_course.torch_ops.filters`: image restoration on tensors with the names and
   results of :mod:`deconv_course.restoration` (:func:`psf2otf`, :func:`inverse_filter`,
   :func:`wiener`, :func:`tikhonov`, :func:`richardson_lucy`).
@@ -15,6 +17,17 @@ package, in :mod:`deconv_course.learned_restoration`; the timer in
 :mod:`deconv_course.timing`. Every function runs unchanged on CPU, CUDA or MPS.
 """
 
+from deconv_course.torch_ops.deconvnet import (
+    RELU_RULES,
+    BlockRecord,
+    SmallDigitCNN,
+    backward_relu,
+    deconvnet_project,
+    gradient_saliency,
+    strongest_activation,
+    transposed_filter,
+    unpool,
+)
 from deconv_course.torch_ops.devices import DEVICE_ENV, pick_device, to_tensor
 from deconv_course.torch_ops.filters import inverse_filter, psf2otf, richardson_lucy, tikhonov, wiener
 from deconv_course.torch_ops.models import (
@@ -38,6 +51,15 @@ __all__ = [
     "ConvAutoencoder",
     "bilinear_kernel",
     "train",
+    "SmallDigitCNN",
+    "BlockRecord",
+    "RELU_RULES",
+    "strongest_activation",
+    "unpool",
+    "backward_relu",
+    "transposed_filter",
+    "deconvnet_project",
+    "gradient_saliency",
     "psf2otf",
     "inverse_filter",
     "wiener",
