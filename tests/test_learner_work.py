@@ -212,7 +212,11 @@ def test_lab_terminals_are_not_login_shells() -> None:
 
 
 def test_start_here_table_links_every_exercise_with_its_time() -> None:
-    """Notebook 00's lessons -> exercises table: one row per lesson, real links, the course's times."""
+    """Notebook 00's lessons -> exercises table: every lesson in order, real links, the course's times.
+
+    A lesson that continues the one before it (01b, 05b) shares that lesson's exercise and says so
+    ("with 01") instead of repeating its time; every exercise's time appears exactly once.
+    """
     import re
 
     from deconv_course.grading.questions import MINUTES
@@ -222,15 +226,24 @@ def test_start_here_table_links_every_exercise_with_its_time() -> None:
         c.source for c in nb.cells if c.cell_type == "markdown" and "### Lessons → exercises" in c.source
     )
     rows = re.findall(
-        r"^\| \[(\d\d) · [^\]]+\]\((\d\d_\w+\.ipynb)\).*\[(ex\d\d)\]\(\.\./exercises/(\w+\.ipynb)\) \| ~(\d+)&nbsp;(min|h) \|$",
+        r"^\| \[(\d\d[a-z]?) · [^\]]+\]\((\d\d[a-z]?_\w+\.ipynb)\).*"
+        r"\[(ex\d\d[a-z]?)\]\(\.\./exercises/(\w+\.ipynb)\) \| (?:~(\d+)&nbsp;(min|h)|with (\d\d[a-z]?)) \|$",
         table,
         re.M,
     )
-    assert [row[0] for row in rows] == ["01", "02", "03", "04", "05", "06"]
-    for number, lesson, ex, exercise, amount, unit in rows:
-        assert (REPO / "notebooks" / lesson).is_file() and lesson.startswith(number)
-        assert (REPO / "exercises" / exercise).is_file() and exercise.startswith(ex)
-        assert int(amount) * (60 if unit == "h" else 1) == MINUTES[ex], ex
+    assert [row[0] for row in rows] == ["01", "01b", "02", "03a", "03b", "04", "05", "05b", "06"]
+    timed, first_lesson = [], {}
+    for number, lesson, ex, exercise, amount, unit, shared_with in rows:
+        assert (REPO / "notebooks" / lesson).is_file() and lesson.startswith(number + "_"), lesson
+        assert (REPO / "exercises" / exercise).is_file() and exercise.startswith(ex + "_"), exercise
+        if shared_with:
+            assert first_lesson.get(ex) == shared_with, (number, ex, shared_with)
+        else:
+            assert ex not in first_lesson, f"{ex}: its time is given twice"
+            first_lesson[ex] = number
+            assert int(amount) * (60 if unit == "h" else 1) == MINUTES[ex], ex
+            timed.append(ex)
+    assert sorted(timed) == sorted(MINUTES)  # every exercise, each with its time once
 
 
 def test_lab_makes_missing_work_copies_before_starting(
