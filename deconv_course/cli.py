@@ -176,7 +176,7 @@ def _add_limit_args(p: argparse.ArgumentParser) -> None:
         type=_exercise,
         default=None,
         metavar="EXERCISE",
-        help="grade as this exercise (ex01..ex06) instead of detecting it",
+        help="grade as this exercise (ex01..ex06, ex03b) instead of detecting it",
     )
 
 
@@ -564,7 +564,7 @@ def main(argv: list[str] | None = None) -> int:
         "answers are safe from `git pull` and `make test`. An existing work copy is never "
         "overwritten; edits made in exercises/ itself are moved there.",
     )
-    p.add_argument("exercises", nargs="*", metavar="exNN", help="e.g. ex03 (default: all)")
+    p.add_argument("exercises", nargs="*", metavar="exNN", help="e.g. ex03 or ex03b (default: all)")
     p.add_argument("--course-dir", metavar="DIR", help=COURSE_DIR_HELP)
     p.set_defaults(func=_cmd_work)
 
@@ -574,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Restore work/exNN_*.ipynb (and exercises/exNN_*.ipynb, if you edited it in "
         "place) to the course's version; what was there is moved to work/.backup/.",
     )
-    p.add_argument("exercise", metavar="exNN", help="e.g. ex03")
+    p.add_argument("exercise", metavar="exNN", help="e.g. ex03 or ex03b")
     p.add_argument("--course-dir", metavar="DIR", help=COURSE_DIR_HELP)
     p.set_defaults(func=_cmd_reset)
 

@@ -66,8 +66,12 @@ NAMES = ONLY or make_attacks.BATCH
 # DECONV_ATTACKS_GRADER_ARGS=--no-sandbox shows that an attack works where the jail is off (expect failures)
 EXTRA_ARGS = os.environ.get("DECONV_ATTACKS_GRADER_ARGS", "").split()
 ATTACKERS = [n for n in NAMES if n.startswith("atk_")]
-MAX_SCORE = {"ex01": 4.0, "ex03": 28.0}
-COURSE_IMPL_QUESTIONS = ["ex03.conv_transpose2d", "ex03.psf2otf", "ex03.wiener"]
+MAX_SCORE = {"ex01": 4.0, "ex03": 19.0}
+# attack notebook -> the questions whose graded function it replaced by the course's own
+COURSE_IMPL_QUESTIONS = {
+    "atk_course_impl": ["ex03.conv_transpose2d"],
+    "atk_course_impl_ex03b": ["ex03b.psf2otf", "ex03b.wiener"],
+}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -381,7 +385,7 @@ def test_sanity_solutions_full_stubs_zero(batch):
 @pytest.mark.parametrize("name", ATTACKERS)
 def test_attacker_gains_nothing(batch, name):
     """Every attacker's graded functions are stubs or wrong: it has earned 0 points."""
-    if name == "atk_course_impl" and batch["mode"].endswith("jail-only"):
+    if name.startswith("atk_course_impl") and batch["mode"].endswith("jail-only"):
         pytest.skip("calling the course's own code is method cheating: only the static check finds it")
     row = _row(batch, name)
     rep = _report(batch, name)
@@ -396,12 +400,15 @@ def test_attacker_gains_nothing(batch, name):
 def test_course_implementation_loses_the_question_with_a_reason(batch):
     if batch["mode"].endswith("jail-only"):
         pytest.skip("this mode turns the static method check off on purpose")
-    rep = _report(batch, "atk_course_impl")
-    for qid in COURSE_IMPL_QUESTIONS:
-        q = _question(rep, qid)
-        assert q["score"] == 0, q
-        text = json.dumps(q) + " " + (rep.get("reason", "") if qid in rep.get("reason", "") else "")
-        assert "deconv_course" in text, f"{qid}: the reason does not name the forbidden call: {q}"
+    for name, qids in COURSE_IMPL_QUESTIONS.items():
+        if name not in NAMES:
+            continue
+        rep = _report(batch, name)
+        for qid in qids:
+            q = _question(rep, qid)
+            assert q["score"] == 0, q
+            text = json.dumps(q) + " " + (rep.get("reason", "") if qid in rep.get("reason", "") else "")
+            assert "deconv_course" in text, f"{qid}: the reason does not name the forbidden call: {q}"
 
 
 # ------------------------------------------------------------------------------------------------

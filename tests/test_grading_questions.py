@@ -55,7 +55,7 @@ def test_psf2otf_and_circular_blur_references_agree_with_the_convolution_theorem
 
     rng = np.random.default_rng(0)
     image, psf = rng.random((9, 11)), rng.random((3, 5))
-    otf = QUESTIONS["ex03.psf2otf"].reference(psf, image.shape)
+    otf = QUESTIONS["ex03b.psf2otf"].reference(psf, image.shape)
     via_fft = np.real(np.fft.ifft2(np.fft.fft2(image) * otf))
     np.testing.assert_allclose(via_fft, ndimage.convolve(image, psf, mode="wrap"), atol=1e-12)
     np.testing.assert_allclose(QUESTIONS["ex01.circular_blur"].reference(image, psf), via_fft, atol=1e-12)

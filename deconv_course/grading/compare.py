@@ -46,6 +46,30 @@ def _compare_scalar(q: Question, got: dict, expected: Any) -> tuple[bool, str]:
     return ok, "" if ok else f"returned {got['value']}, expected {expected}"
 
 
+def _compare_psnr(got: dict, expected: Any) -> tuple[bool, str]:
+    """kind "psnr": the answer is a weight lam, judged by the PSNR its restoration reaches.
+
+    ``expected`` (computed by the grader, which alone knows the true image) has three rows:
+    log10(lam) on a grid, the PSNR in dB of the restoration with each lam, and (constant) how many
+    dB below the best one an answer may be; the answer's PSNR is interpolated on the grid.
+    """
+    arr = _as_array(got)
+    if arr is None or arr.size != 1 or arr.dtype.kind not in "iuf":
+        return False, f"return one number (the weight), not {_describe(got)}"
+    lam = float(arr.reshape(()))
+    if not np.isfinite(lam) or lam <= 0:
+        return False, f"returned {lam!r}: the weight must be a finite number > 0"
+    grid, curve, tolerance = np.asarray(expected, dtype=float)
+    reached, best = float(np.interp(np.log10(lam), grid, curve)), float(curve.max())
+    if reached >= best - tolerance[0]:
+        return True, ""
+    at = 10 ** grid[int(np.argmax(curve))]
+    return False, (
+        f"PSNR too low: your weight {lam:.3g} restores to {reached:.2f} dB, {best - reached:.2f} dB below "
+        f"the best weight ({at:.3g}: {best:.2f} dB); {tolerance[0]:g} dB are allowed here"
+    )
+
+
 def compare(q: Question, got: dict, expected: Any, case: Case | None = None) -> tuple[bool, str]:
     """Compare a plain result ``got`` ({"type", "value"}) with ``expected``. Returns (ok, message)."""
     if case is not None and case.select is not None:
@@ -57,6 +81,8 @@ def compare(q: Question, got: dict, expected: Any, case: Case | None = None) -> 
         got = {"type": "str" if isinstance(value, str) else type(value).__name__, "value": value}
     if q.kind in ("choice", "bool", "int"):
         return _compare_scalar(q, got, expected)
+    if q.kind == "psnr":
+        return _compare_psnr(got, expected)
     arr = _as_array(got)
     if arr is None:
         return False, f"return an array, not {_describe(got)}"

@@ -503,6 +503,7 @@ def check_notebook(notebook: Mapping | Sequence[str],
 
 _NUMPY = Policy()
 _SCIPY_CONVOLVE = Policy(allowed=("scipy.signal.convolve",), reason="this question allows NumPy and scipy.signal.convolve only")  # fmt: skip
+_SCIPY_OPTIMIZE = Policy(allowed=("scipy.optimize",), reason="this question allows NumPy and scipy.optimize only")  # fmt: skip
 _COURSE_CONV2D = Policy(allowed=("deconv_course.numpy_ops.conv2d",), reason="this question allows NumPy and the imported conv2d only")  # fmt: skip
 
 # Question id -> (graded function, policy). Every exercise's header says "use NumPy only unless a
@@ -531,11 +532,21 @@ POLICY: dict[str, tuple[str, Policy]] = {
     # "returning True when <forward(x), y> = <x, backward(y)> for random x and y"
     "ex03.is_adjoint": ("is_adjoint", _NUMPY),
     # "zero-pad ... roll ... and return the 2-D FFT"
-    "ex03.psf2otf": ("psf2otf", _NUMPY),
+    "ex03b.psf2otf": ("psf2otf", _NUMPY),
     # "(This equals skimage.restoration.wiener(image, psf, balance, ...).)"
-    "ex03.wiener": ("wiener_filter", _NUMPY),
+    "ex03b.wiener": ("wiener_filter", _NUMPY),
     # "where * is scipy.signal.convolve(..., mode="same") (you may use it here)"
-    "ex03.richardson_lucy": ("richardson_lucy", _SCIPY_CONVOLVE),
+    "ex03b.richardson_lucy": ("richardson_lucy", _SCIPY_CONVOLVE),
+    # "bisect ... or use a root finder from scipy.optimize"
+    "ex03b.discrepancy": ("discrepancy_balance", _SCIPY_OPTIMIZE),
+    # "any rule that uses only the blurred image, the PSF and sigma ... NumPy and scipy.optimize"
+    "ex03b.choose_lambda": ("choose_lambda", _SCIPY_OPTIMIZE),
+    # "J = alpha * image + (1 - alpha) * blurred ... NumPy only"
+    "ex03b.edge_taper": ("edge_taper", _NUMPY),
+    # "one division per frequency ... NumPy only"
+    "ex03b.admm_x_update": ("admm_x_update", _NUMPY),
+    # "return "gaussian" or "poisson""
+    "ex03b.noise_model": ("noise_model", _NUMPY),
     # "loop over the output positions only, and return a float array"
     "ex04.same_correlation": ("same_correlation", _NUMPY),
     # "equal to torch.nn.functional.conv2d"

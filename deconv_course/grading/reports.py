@@ -19,7 +19,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from .questions import EXERCISES, QUESTIONS, max_score
+from .questions import EXERCISES, QUESTIONS, exercise_in, max_score
 
 DEFAULT_ID_PATTERN = r"^(?P<id>[^_-]+)"
 STATUS_MISSING = "missing"
@@ -82,8 +82,7 @@ def fill_exercise(reports: list[dict], exercise: str | None = None) -> None:
     for rep in reports:
         if rep.get("exercise"):
             continue
-        m = re.search(r"(ex0[1-6])", rep["submission"])
-        guess = exercise or (m.group(1) if m else None) or (next(iter(seen)) if len(seen) == 1 else None)
+        guess = exercise or exercise_in(rep["submission"]) or (next(iter(seen)) if len(seen) == 1 else None)
         if guess in EXERCISES:
             rep["exercise"] = guess
             rep["max_score"] = max_score(guess)

@@ -44,7 +44,7 @@ from .model import (
     QuestionReport,
     SubmissionReport,
 )
-from .questions import EXERCISES, expected_for, hidden_cases, questions_for
+from .questions import EXERCISES, exercise_in, expected_for, hidden_cases, questions_for
 
 _PRE_CELL = "try:\n    get_ipython().ask_exit = lambda *args, **kwargs: None\nexcept Exception:\n    pass\n"
 _WHAT = {
@@ -80,11 +80,11 @@ def detect_exercise(nb: Any, path: Path) -> str | None:
     found = []
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
-            found += re.findall(r"check\(\s*['\"](ex0\d)\.", cell.get("source", ""))
+            found += re.findall(r"check\(\s*['\"](ex0\d[a-z]?)\.", cell.get("source", ""))
+    found = [f for f in found if f in EXERCISES]
     if found:
         return max(set(found), key=found.count)
-    m = re.search(r"(ex0[1-6])", path.name)
-    return m.group(1) if m else None
+    return exercise_in(path.name)
 
 
 # =============================================================================================

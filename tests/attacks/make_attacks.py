@@ -53,6 +53,11 @@ GRADED_NAMES = [
     "psf2otf",
     "wiener_filter",
     "richardson_lucy",
+    "discrepancy_balance",
+    "choose_lambda",
+    "edge_taper",
+    "admm_x_update",
+    "noise_model",
     "same_correlation",
     "conv2d",
     "avg_pool2d",
@@ -676,9 +681,9 @@ class Attack:
 ATTACKS: dict[str, Attack] = {
     "atk_key_import": Attack("ex01_two_meanings", cells=[KEY_IMPORT]),
     "atk_key_solutions": Attack("ex03_algorithms", cells=[KEY_SOLUTIONS]),
-    "atk_course_impl": Attack(
-        "ex03_algorithms",
-        replace={"conv_transpose2d": IMPL_CT, "psf2otf": IMPL_PSF2OTF, "wiener_filter": IMPL_WIENER},
+    "atk_course_impl": Attack("ex03_algorithms", replace={"conv_transpose2d": IMPL_CT}),
+    "atk_course_impl_ex03b": Attack(
+        "ex03b_restoration", replace={"psf2otf": IMPL_PSF2OTF, "wiener_filter": IMPL_WIENER}
     ),
     "atk_rewrite": Attack("ex01_two_meanings", cells=[REWRITE], consts=("REWRITER_CHILD",)),
     "atk_classmate_kernels": Attack(
@@ -762,6 +767,7 @@ BATCH = [
     "atk_key_import",
     "atk_key_solutions",
     "atk_course_impl",
+    "atk_course_impl_ex03b",
     "atk_secrets",
     "atk_persist",
     "atk_rewrite",

@@ -1,6 +1,6 @@
 """Questions of exercise 3 (exercises/ex03_algorithms.ipynb), first half: transposed-convolution
 arithmetic, the matrix view, transposed convolution by scatter and by zero insertion, the adjoint
-test. The second half (classic restoration) is in :mod:`.ex03_restoration`.
+test. Classic restoration is exercise 3b (:mod:`.ex03b`).
 """
 
 from __future__ import annotations
