@@ -52,6 +52,8 @@ MATHJAX_STAGE = BUILD / "mathjax_static"  # listed in conf.py's html_static_path
 
 LESSONS = "notebooks"
 EXERCISES = "exercises"
+ZH = "zh-CN"  # the Chinese edition (tools/translate.py build): its lessons and exercises, no solutions
+READMES = {"README.md": "index.md", "README.zh-CN.md": "index.zh-CN.md"}  # front pages, one per language
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 COLAB_TAG = "colab-setup"
 
@@ -84,9 +86,9 @@ def rewrite_links(text: str, page: str, pages: set[str]) -> str:
             return match.group(0)
         path = target.split("#", 1)[0]
         resolved = os.path.normpath((folder / path).as_posix()) if path else page
-        if resolved in pages or (resolved == "README.md" and "index.md" in pages):
-            if resolved == "README.md":
-                return f"[{label}]({os.path.relpath('index.md', folder)})"
+        if resolved in READMES and READMES[resolved] in pages:  # a README is staged as a front page
+            return f"[{label}]({os.path.relpath(READMES[resolved], folder)})"
+        if resolved in pages:
             return match.group(0)
         return label
 
@@ -160,17 +162,31 @@ def stage() -> dict:
     (SRC / EXERCISES).mkdir(parents=True)
     lessons = sorted((REPO / LESSONS).glob("[0-9][0-9]*_*.ipynb"))
     exercises = sorted((REPO / EXERCISES).glob("ex[0-9][0-9]*_*.ipynb"))
-    pages = (
-        {"index.md"} | {f"{LESSONS}/{p.name}" for p in lessons} | {f"{EXERCISES}/{p.name}" for p in exercises}
-    )
+    zh_lessons = sorted((REPO / ZH / LESSONS).glob("[0-9][0-9]*_*.ipynb"))
+    zh_exercises = sorted((REPO / ZH / EXERCISES).glob("ex[0-9][0-9]*_*.ipynb"))
+    staged = {
+        LESSONS: lessons, EXERCISES: exercises, f"{ZH}/{LESSONS}": zh_lessons, f"{ZH}/{EXERCISES}": zh_exercises,
+    }  # fmt: skip
+    pages = {f"{folder}/{p.name}" for folder, paths in staged.items() for p in paths}
+    pages |= {front for readme, front in READMES.items() if (REPO / readme).is_file()}
 
     readme = rewrite_links((REPO / "README.md").read_text(encoding="utf-8"), "index.md", pages)
     readme += "\n\n" + _toctree("Lessons", [f"{LESSONS}/{p.stem}" for p in lessons])
     readme += "\n" + _toctree("Exercises", [f"{EXERCISES}/{p.stem}" for p in exercises])
+    if "index.zh-CN.md" in pages:
+        zh_entries = ["index.zh-CN"] + [
+            f"{folder}/{p.stem}" for folder in staged if folder.startswith(ZH) for p in staged[folder]
+        ]
+        readme += "\n" + _toctree("中文版", zh_entries)
+        zh_readme = rewrite_links(
+            (REPO / "README.zh-CN.md").read_text(encoding="utf-8"), "index.zh-CN.md", pages
+        )
+        (SRC / "index.zh-CN.md").write_text(zh_readme, encoding="utf-8")
     (SRC / "index.md").write_text(readme, encoding="utf-8")
 
     snapshots: dict = {}
-    for folder, notebooks in ((LESSONS, lessons), (EXERCISES, exercises)):
+    for folder, notebooks in staged.items():
+        (SRC / folder).mkdir(parents=True, exist_ok=True)
         for path in notebooks:
             nb = stage_notebook(path, f"{folder}/{path.name}", pages, snapshots)
             (SRC / folder / path.name).write_text(

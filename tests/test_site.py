@@ -61,6 +61,8 @@ PAGES = {
     "exercises/ex03_algorithms.html": False,
     "notebooks/07_explorer_gallery.html": False,
     "notebooks/01_background.html": False,
+    "index.zh-CN.html": False,  # the Chinese edition's front page (README.zh-CN.md)
+    "zh-CN/exercises/ex06_faq_quiz.html": False,
 }
 SCREENSHOTS = Path(tempfile.gettempdir())
 
@@ -83,8 +85,9 @@ def _sources_newer_than_site() -> bool:
     if not index.exists():
         return True
     built = index.stat().st_mtime
-    inputs = [REPO / "README.md", *SITE.glob("*.py"), *(SITE / "_static").glob("*")]
+    inputs = [REPO / "README.md", REPO / "README.zh-CN.md", *SITE.glob("*.py"), *(SITE / "_static").glob("*")]
     inputs += [*(REPO / "notebooks").glob("*.ipynb"), *(REPO / "exercises").glob("*.ipynb")]
+    inputs += [*(REPO / "zh-CN").glob("*/*.ipynb")]
     return any(path.stat().st_mtime > built for path in inputs)
 
 
@@ -233,6 +236,12 @@ def test_site_pages_render_offline(browser, server):
                 page.screenshot(path=str(SCREENSHOTS / "deconv_site_explorer_static.png"))
                 if page.locator(".jupyter-widgets, .widget-subarea").count():
                     problems.append(f"{path}: a live-widget placeholder is on a static page")
+            if path.startswith(("index.zh-CN", "zh-CN/")):
+                heading = page.locator("h1").first.inner_text()
+                if not re.search(r"[\u4e00-\u9fff]", heading):
+                    problems.append(f"{path}: a page of the Chinese edition without a Chinese title: {heading!r}")
+            if path == "index.html" and not page.locator("a[href='index.zh-CN.html']").count():
+                problems.append(f"{path}: no link to the Chinese edition (中文)")
             if path == "notebooks/01_background.html":
                 heading = page.locator("h1").first.inner_text()
                 if not re.search(r"[\u4e00-\u9fff]", heading):
