@@ -29,6 +29,9 @@ Data types: float64 stays float64, float32 stays float32 (as in PyTorch);
 integer input is converted to float64. NaN or infinity in the input or
 weight raises ``ValueError`` (PyTorch would propagate it silently).
 
+``bed_of_nails``, ``max_pool2d_with_indices`` and ``max_unpool2d`` are the fixed upsamplers
+of notebooks/05b_upsampling_and_checkerboards.ipynb (zeros, and unpooling with switches).
+
 ``conv1d``, ``conv_matrix1d`` and ``conv_transpose1d`` are the one-channel 1-D versions
 (the 2-D functions on an image of height 1).
 
@@ -43,6 +46,7 @@ from .correlate import convolve2d, correlate2d
 from .layers import avg_pool2d, linear, pixel_shuffle, upsample_nearest
 from .onedim import conv1d, conv_matrix1d, conv_transpose1d
 from .transposed import METHODS, conv_transpose2d, zero_insert
+from .upsampling import bed_of_nails, max_pool2d_with_indices, max_unpool2d
 
 __all__ = [
     "correlate2d",
@@ -55,6 +59,9 @@ __all__ = [
     "linear",
     "pixel_shuffle",
     "upsample_nearest",
+    "bed_of_nails",
+    "max_pool2d_with_indices",
+    "max_unpool2d",
     "conv1d",
     "conv_matrix1d",
     "conv_transpose1d",

@@ -8,6 +8,9 @@
 * :mod:`~deconv_course.torch_ops.training`: the seeded training loop :func:`train`;
 * :mod:`~deconv_course.torch_ops.deconvnet`: Zeiler & Fergus's deconvnet on :class:`SmallDigitCNN`
   (:func:`deconvnet_project`, :func:`gradient_saliency` and the three steps going down);
+* :mod:`~deconv_course.torch_ops.upsampling`: :func:`icnr_`, :func:`checkerboard_energy`,
+  :func:`bilinear_upsampler` (grouped) and the x2 super-resolution experiment
+  (:class:`SuperResolutionNet`, :func:`super_resolution_pairs`, :func:`train_super_resolution`);
 * :mod:`~deconv_course.torch_ops.filters`: image restoration on tensors with the names and
   results of :mod:`deconv_course.restoration` (:func:`psf2otf`, :func:`inverse_filter`,
   :func:`wiener`, :func:`tikhonov`, :func:`richardson_lucy`).
@@ -39,6 +42,15 @@ from deconv_course.torch_ops.models import (
     bilinear_kernel,
 )
 from deconv_course.torch_ops.training import train
+from deconv_course.torch_ops.upsampling import (
+    UPSAMPLER_KINDS,
+    SuperResolutionNet,
+    bilinear_upsampler,
+    checkerboard_energy,
+    icnr_,
+    super_resolution_pairs,
+    train_super_resolution,
+)
 
 __all__ = [
     "DEVICE_ENV",
@@ -60,6 +72,13 @@ __all__ = [
     "transposed_filter",
     "deconvnet_project",
     "gradient_saliency",
+    "icnr_",
+    "checkerboard_energy",
+    "bilinear_upsampler",
+    "UPSAMPLER_KINDS",
+    "SuperResolutionNet",
+    "super_resolution_pairs",
+    "train_super_resolution",
     "psf2otf",
     "inverse_filter",
     "wiener",
