@@ -186,15 +186,21 @@ def test_every_package_message_has_a_chinese_text():
 @pytest.mark.parametrize("exercise", TRANSLATED_EXERCISES)
 def test_what_check_says_about_a_translated_exercise_is_chinese(exercise: str):
     # a label that is a quoted literal (the term a case passes, e.g. 'ConvTranspose2d') stays as it is
-    texts = {t for t in _question_texts(exercise) if re.search("[A-Za-z]{3}", t) and not re.fullmatch(r"'.*'", t)}
+    texts = {
+        t for t in _question_texts(exercise) if re.search("[A-Za-z]{3}", t) and not re.fullmatch(r"'.*'", t)
+    }
     missing = sorted(texts - set(ZH))
     assert not missing, f"{exercise}: untranslated check() texts (deconv_course/locale/zh-CN.json): {missing}"
 
 
-def test_every_chinese_message_is_used():
+def test_every_chinese_message_is_used(monkeypatch: pytest.MonkeyPatch):
     used = _literal_messages()
     for ex in TRANSLATED_EXERCISES:
         used |= _question_texts(ex)
+    monkeypatch.setenv("DECONV_COURSE_LANG", "en")
+    for name in EXPLORERS:
+        title, labels = _explorer_labels(name)
+        used |= {re.sub("<[^>]+>", "", title), *labels}
     assert not sorted(set(ZH) - used), f"catalogue entries nothing uses: {sorted(set(ZH) - used)}"
 
 
@@ -276,3 +282,31 @@ def test_make_lab_passes_the_language_to_jupyterlab():
         text=True,
     ).stdout
     assert "DECONV_COURSE_LANG=zh-CN " in out and "deconv-course lab" in out
+
+
+EXPLORERS = ("kernel_explorer", "arithmetic_explorer", "checkerboard_explorer", "restoration_explorer")
+
+
+def _explorer_labels(name: str) -> tuple[str, list[str]]:
+    from deconv_course import widgets
+
+    explorer = getattr(widgets, name)()
+    labels = [c.description for c in explorer.controls.values() if c.description]
+    for c in explorer.controls.values():
+        if getattr(c, "options", None) and all(isinstance(o, tuple) for o in c.options):
+            labels += [label for label, _ in c.options]
+    return explorer.children[0].value, labels
+
+
+@pytest.mark.parametrize("name", EXPLORERS)
+def test_the_explorers_speak_the_chosen_language(name: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("DECONV_COURSE_LANG", "en")
+    title_en, labels_en = _explorer_labels(name)
+    monkeypatch.setenv("DECONV_COURSE_LANG", "zh-CN")
+    title_zh, labels_zh = _explorer_labels(name)
+    words = [label for label in labels_en if re.search("[a-z]{3}", label) and label != "output_padding"]
+    assert not [w for w in words if w not in ZH], (
+        f"{name}: untranslated labels {[w for w in words if w not in ZH]}"
+    )
+    assert re.search(r"[\u4e00-\u9fff]", title_zh) and not re.search(r"[\u4e00-\u9fff]", title_en)
+    assert labels_zh == [ZH.get(label, label) for label in labels_en]

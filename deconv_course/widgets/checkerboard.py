@@ -9,6 +9,7 @@ import ipywidgets as ipw
 import numpy as np
 
 from .. import plotting
+from ..i18n import translate as tr
 from .explorer import Explorer
 
 __all__ = ["checkerboard_demo", "checkerboard_explorer"]
@@ -125,10 +126,10 @@ def checkerboard_explorer() -> Explorer:
 
     def draw(fig, state):
         ax_counts, ax_image, ax_profile = fig.subplots(1, 3)
-        plotting.show_array(state["counts"], ax=ax_counts, title="overlap count map", annotate=True)
+        plotting.show_array(state["counts"], ax=ax_counts, title=tr("overlap count map"), annotate=True)
         image = ax_image.imshow(state["normalized"], cmap="gray", interpolation="nearest")
         fig.colorbar(image, ax=ax_image, fraction=0.046, pad=0.04)
-        ax_image.set_title("uniform input -> output / interior mean", fontsize=10)
+        ax_image.set_title(tr("uniform input -> output / interior mean"), fontsize=10)
         ax_image.axis("off")
         row = state["normalized"][state["normalized"].shape[0] // 2]
         ax_profile.plot(row, marker="o", markersize=3)
@@ -136,7 +137,7 @@ def checkerboard_explorer() -> Explorer:
         if m:
             ax_profile.axvspan(-0.5, m - 0.5, color="#dddddd")
             ax_profile.axvspan(len(row) - m - 0.5, len(row) - 0.5, color="#dddddd")
-        ax_profile.set_title("middle row (grey: border)", fontsize=10)
+        ax_profile.set_title(tr("middle row (grey: border)"), fontsize=10)
         ax_profile.set_ylim(bottom=0)
 
     rows = [

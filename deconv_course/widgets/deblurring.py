@@ -10,12 +10,14 @@ import numpy as np
 
 from .. import data, plotting, restoration
 from .._checks import ArrayLike, check_choice, check_number
+from ..i18n import translate as tr
 from .explorer import Explorer
 
 __all__ = ["PSF_TYPES", "RESTORATION_METHODS", "make_psf", "restoration_demo", "restoration_explorer"]
 
 PSF_TYPES = ("box", "gaussian", "motion")
 RESTORATION_METHODS = ("inverse", "wiener", "richardson_lucy")
+METHOD_LABELS = {"inverse": "inverse filter", "wiener": "Wiener", "richardson_lucy": "Richardson-Lucy"}
 
 
 def make_psf(kind: str, size: int) -> np.ndarray:
@@ -130,11 +132,7 @@ def restoration_explorer(image: ArrayLike | None = None) -> Explorer:
             style=style,
         ),
         "method": ipw.Dropdown(
-            options=[
-                ("inverse filter", "inverse"),
-                ("Wiener", "wiener"),
-                ("Richardson-Lucy", "richardson_lucy"),
-            ],
+            options=[(label, method) for method, label in METHOD_LABELS.items()],
             value="wiener",
             description="method",
             style=style,
@@ -166,9 +164,13 @@ def restoration_explorer(image: ArrayLike | None = None) -> Explorer:
         plotting.show_images(
             [state["image"], state["degraded"], state["restored"]],
             titles=[
-                "original",
-                f"degraded {state['psnr_degraded']:.2f} dB",
-                f"{state['method']} {state['psnr_restored']:.2f} dB",
+                tr("original"),
+                tr("degraded {psnr:.2f} dB", psnr=state["psnr_degraded"]),
+                tr(
+                    "{method} {psnr:.2f} dB",
+                    method=tr(METHOD_LABELS[state["method"]]),
+                    psnr=state["psnr_restored"],
+                ),
             ],
             fig=fig,
         )

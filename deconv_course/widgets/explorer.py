@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 import ipywidgets as ipw
 
+from ..i18n import translate as tr
+
 __all__ = ["Explorer"]
 
 # Errors that a learner can cause by choosing settings; they are shown, not raised.
@@ -45,6 +47,18 @@ ERROR_STYLE = (
     " border-left: 4px solid var(--jp-error-color1, #d32f2f);"
     " padding: 4px 8px; white-space: pre-wrap; margin: 0"
 )
+
+
+def _localise(control) -> None:
+    """The learner's language (deconv_course.i18n) on a control's label and option labels."""
+    if getattr(control, "description", ""):
+        control.description = tr(control.description)
+    options = getattr(control, "options", None)
+    labels = getattr(control, "_options_labels", None)
+    if options and labels and all(isinstance(o, tuple) and len(o) == 2 for o in options):
+        value = control.value
+        control.options = [(tr(label), v) for label, v in options]
+        control.value = value
 
 
 def _error_html(message):
@@ -97,7 +111,9 @@ class Explorer(ipw.VBox):
         self._suspended = False
         self.text = ipw.HTML(layout=ipw.Layout(min_height="2em"))
         self.figure = ipw.Image(format="png", layout=ipw.Layout(max_width="100%"))
-        header = ipw.HTML(f"<b>{html.escape(title)}</b>")
+        for control in self.controls.values():
+            _localise(control)
+        header = ipw.HTML(f"<b>{html.escape(tr(title))}</b>")
         super().__init__(children=[header, *layout_rows, self.text, self.figure])
         self.add_class("deconv-explorer")
         for name in self.controls if observe is None else observe:

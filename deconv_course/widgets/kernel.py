@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import data, numpy_ops
 from .._checks import ArrayLike, check_choice, check_real_array
+from ..i18n import translate as tr
 from .explorer import Explorer
 
 __all__ = ["KernelExplorer", "KERNEL_PRESETS", "kernel_preset", "kernel_demo", "kernel_explorer"]
@@ -240,7 +241,11 @@ def kernel_explorer(image: ArrayLike | None = None) -> KernelExplorer:
         for ax, array, title in zip(
             axes,
             (state["image"], state["image_result"], state["image_other"]),
-            ("input", f"{names[state['mode']]} (chosen)", f"{names[other[state['mode']]]} (the other)"),
+            (
+                tr("input"),
+                tr("{name} (chosen)", name=tr(names[state["mode"]])),
+                tr("{name} (the other)", name=tr(names[other[state["mode"]]])),
+            ),
         ):
             ax.imshow(array, cmap="gray", interpolation="nearest")
             ax.set_title(title, fontsize=10)
