@@ -505,6 +505,7 @@ _NUMPY = Policy()
 _SCIPY_CONVOLVE = Policy(allowed=("scipy.signal.convolve",), reason="this question allows NumPy and scipy.signal.convolve only")  # fmt: skip
 _SCIPY_OPTIMIZE = Policy(allowed=("scipy.optimize",), reason="this question allows NumPy and scipy.optimize only")  # fmt: skip
 _COURSE_CONV2D = Policy(allowed=("deconv_course.numpy_ops.conv2d",), reason="this question allows NumPy and the imported conv2d only")  # fmt: skip
+_BY_HAND = Policy(forbidden=("numpy", *NUMPY_ONLY), reason="this question asks for numbers you computed by hand: return literal lists and call no library")  # fmt: skip
 
 # Question id -> (graded function, policy). Every exercise's header says "use NumPy only unless a
 # question allows more"; each comment quotes what the question's own text adds.
@@ -519,6 +520,10 @@ POLICY: dict[str, tuple[str, Policy]] = {
     "ex02.convolve2d": ("convolve2d", _NUMPY),
     # "This is what F.linear(F.avg_pool2d(F.conv2d(x, k, padding=1), 2).flatten(), W, b) computes."
     "ex02.recipe_forward": ("recipe_forward", _NUMPY),
+    # "The function must not compute anything: no NumPy, no PyTorch, just your numbers"
+    "ex02.predict_by_hand": ("predicted_output", _BY_HAND),
+    # "C @ x equals F.conv1d(x, kernel, stride=stride, padding=padding) ... NumPy only."
+    "ex02.conv_matrix1d": ("conv_matrix1d", _NUMPY),
     # "returning an int: the output size of PyTorch's ConvTranspose2d along one axis"
     "ex03.output_size": ("conv_transpose_output_size", _NUMPY),
     # "the int that makes ConvTranspose2d restore input_size"
@@ -547,11 +552,13 @@ POLICY: dict[str, tuple[str, Policy]] = {
     "ex03b.admm_x_update": ("admm_x_update", _NUMPY),
     # "return "gaussian" or "poisson""
     "ex03b.noise_model": ("noise_model", _NUMPY),
-    # "loop over the output positions only, and return a float array"
+    # "computes, written with NumPy" (F.conv2d(..., padding="same") is what it equals)
     "ex04.same_correlation": ("same_correlation", _NUMPY),
-    # "equal to torch.nn.functional.conv2d"
+    # "equal to torch.nn.functional.unfold(input, kernel_size, ...)" (the header: NumPy only)
+    "ex04.unfold": ("unfold", _NUMPY),
+    # "equal to torch.nn.functional.conv2d" (with stride, padding, dilation, groups)
     "ex04.conv2d": ("conv2d", _NUMPY),
-    # "equal to F.avg_pool2d(x, kernel_size)"
+    # "equal to F.avg_pool2d(x, kernel_size, stride, padding)"
     "ex04.avg_pool2d": ("avg_pool2d", _NUMPY),
     # "the output for an all-ones input and an all-ones kernel"
     "ex05.overlap_map": ("overlap_map", _NUMPY),
@@ -561,6 +568,10 @@ POLICY: dict[str, tuple[str, Policy]] = {
     "ex05.resize_conv": ("resize_conv", _COURSE_CONV2D),
     # "Count multiply-adds ... returning the pair (scatter, zero_insertion)"
     "ex05.upsampling_cost": ("transposed_conv_macs", _NUMPY),
+    # "returning E_s as a float, with NumPy (np.fft.fft2)"
+    "ex05.checkerboard_energy": ("checkerboard_energy", _NUMPY),
+    # "returning W of shape (C_out * r * r, C_in, k, k), NumPy only"
+    "ex05.icnr": ("icnr", _NUMPY),
     # "returning a dict from "q1" ... "q10" to your letter"
     "ex06.quiz": ("quiz_answers", _NUMPY),
 }
