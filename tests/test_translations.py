@@ -197,6 +197,9 @@ def test_every_chinese_message_is_used(monkeypatch: pytest.MonkeyPatch):
     used = _literal_messages()
     for ex in TRANSLATED_EXERCISES:
         used |= _question_texts(ex)
+    from deconv_course.grading import progress_log
+
+    used |= {*progress_log._SHOWN.values(), "not attempted"}  # progress() shows each status word
     monkeypatch.setenv("DECONV_COURSE_LANG", "en")
     for name in EXPLORERS:
         title, labels = _explorer_labels(name)

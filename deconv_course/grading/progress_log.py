@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import translate as tr
 from . import public
 
 FILE = "progress.json"
@@ -81,17 +82,29 @@ class Progress:
     def _exercise_line(self, ex: str) -> str:
         rows = [r for r in self.rows if r.exercise == ex]
         done = sum(r.status == "passed" for r in rows)
-        return (
-            f"{ex} (about {self.minutes.get(ex, '?')} min): {done} of {len(rows)} passed, "
-            f"{sum(r.score for r in rows):g} / {sum(r.points for r in rows)} points"
+        return tr(
+            "{ex} (about {minutes} min): {done} of {n} passed, {score:g} / {points} points",
+            ex=ex,
+            minutes=self.minutes.get(ex, "?"),
+            done=done,
+            n=len(rows),
+            score=sum(r.score for r in rows),
+            points=sum(r.points for r in rows),
         )
 
     def __repr__(self) -> str:
-        lines = [f"progress: {self.score:g} / {self.points} points ({self.where})"]
+        lines = [
+            tr(
+                "progress: {score:g} / {points} points ({where})",
+                score=self.score,
+                points=self.points,
+                where=self.where,
+            )
+        ]
         for ex in self.minutes:
             lines.append(self._exercise_line(ex))
             for r in (r for r in self.rows if r.exercise == ex):
-                lines.append(f"  {r.id:<24} {r.status:<14} {r.score:>4g} / {r.points:<2} {r.title}")
+                lines.append(f"  {r.id:<24} {tr(r.status):<14} {r.score:>4g} / {r.points:<2} {tr(r.title)}")
         return "\n".join(lines)
 
     __str__ = __repr__
@@ -102,7 +115,8 @@ class Progress:
         colour = {"passed": OK, "partial": WARN, "failed": BAD}
         e = html.escape
         out = [
-            f'<div style="{BOX.format(c=DIM)}"><div style="font-weight: 600">progress: {self.score:g} / {self.points} points</div>'
+            f'<div style="{BOX.format(c=DIM)}"><div style="font-weight: 600">'
+            f"{e(tr('progress: {score:g} / {points} points', score=self.score, points=self.points))}</div>"
         ]
         out.append('<table style="border-collapse: collapse">')
         for ex in self.minutes:
@@ -111,11 +125,13 @@ class Progress:
             )
             for r in (r for r in self.rows if r.exercise == ex):
                 out.append(
-                    f'<tr><td style="{CELL}"><code>{e(r.id)}</code></td><td style="{CELL}">{e(r.title)}</td>'
-                    f'<td style="{CELL}; color: {colour.get(r.status, DIM)}">{e(r.status)}</td>'
+                    f'<tr><td style="{CELL}"><code>{e(r.id)}</code></td><td style="{CELL}">{e(tr(r.title))}</td>'
+                    f'<td style="{CELL}; color: {colour.get(r.status, DIM)}">{e(tr(r.status))}</td>'
                     f'<td style="{CELL}; text-align: right">{r.score:g} / {r.points}</td></tr>'
                 )
-        out.append(f'</table><div style="color: {DIM}">recorded in {e(self.where)}</div></div>')
+        out.append(
+            f'</table><div style="color: {DIM}">{e(tr("recorded in {where}", where=self.where))}</div></div>'
+        )
         return "".join(out)
 
 
