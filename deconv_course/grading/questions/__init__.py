@@ -24,6 +24,7 @@ __all__ = [
     "EXERCISES",
     "MINUTES",
     "exercise_in",
+    "solver_for",
     "questions_for",
     "expected_for",
     "variant_output",
@@ -71,6 +72,15 @@ def exercise_in(text: str) -> str | None:
     """The first exercise id in ``text`` (a file name), or None: ``ex03b`` in ``ex03b_restoration``."""
     m = _EXERCISE_ID.search(text)
     return m.group(1) if m else None
+
+
+def solver_for(q: Question) -> Any:
+    """A function that answers ``q`` as a learner should: its reference, except where the reference
+    returns what the answer is judged by (kind "psnr": a PSNR curve); there the module's own rule."""
+    for module in (ex03b,):
+        if q.id in getattr(module, "SOLVERS", {}):
+            return module.SOLVERS[q.id]
+    return q.reference
 
 
 def questions_for(exercise: str) -> list[Question]:

@@ -245,10 +245,12 @@ def _noise_equal(frames):
 
 
 def _noise_frames(rng, kind, level, k=16, size=16):
-    """``k`` exposures of one static scene in [0.05, 0.95]; Poisson with ``level`` = peak, or Gaussian
-    with the noise power a Poisson stack of that peak would have on average (so its size tells nothing)."""
-    x = _crop(rng, size)
-    x = 0.05 + 0.9 * (x - x.min()) / max(np.ptp(x), 1e-12)
+    """``k`` exposures of one static scene, its values spread over [0.05, 0.95]; Poisson with
+    ``level`` = peak, or Gaussian with the noise power a Poisson stack of that peak would have on
+    average (so the size of the noise tells nothing)."""
+    x = _crop(rng, size)  # its ranks spread evenly over [0.05, 0.95]: every brightness is present
+    ranks = np.argsort(np.argsort(x, axis=None)).reshape(x.shape)
+    x = 0.05 + 0.9 * ranks / (x.size - 1)
     if kind == "poisson":
         return rng.poisson(np.broadcast_to(x * level, (k, size, size))) / level
     return x + np.sqrt(x.mean() / level) * rng.standard_normal((k, size, size))
@@ -265,6 +267,7 @@ def _noise_public():
         _noise_case(rng, "gaussian", 50.0, "16 frames, Gaussian noise of the same power"),
         _noise_case(rng, "poisson", 1000.0, "16 frames, Poisson noise, 1000 photons (faint noise)"),
         _noise_case(rng, "gaussian", 5.0, "16 frames, strong Gaussian noise"),
+        _noise_case(rng, "poisson", 1.0, "16 frames, Poisson noise, 1 photon at white (Var = mean)"),
     ]
 
 
