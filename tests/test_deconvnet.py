@@ -282,3 +282,19 @@ def test_bad_model_image_position_and_rule():
         gradient_saliency(model, x, 1, 0, position=3)
     with pytest.raises(ValueError, match="relu_rule='sign' must be one of"):
         deconvnet_project(model, x, 1, 0, relu_rule="sign")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_projections_on_cuda_equal_the_cpu():
+    model, x = small_model(), random_image()
+    cuda_model = small_model().cuda()
+    for layer, channel in [(1, 3), (2, 7)]:
+        for rule in ("deconvnet", "gradient", "guided"):
+            on_cpu = deconvnet_project(model, x, layer, channel, relu_rule=rule)
+            on_gpu = deconvnet_project(cuda_model, x, layer, channel, relu_rule=rule)
+            assert on_gpu.device.type == "cuda"
+            torch.testing.assert_close(on_gpu.cpu(), on_cpu, rtol=1e-9, atol=1e-9)
+        grad = gradient_saliency(cuda_model, x.cuda(), layer, channel)
+        torch.testing.assert_close(
+            grad.cpu(), gradient_saliency(model, x, layer, channel), rtol=1e-9, atol=1e-9
+        )
