@@ -412,7 +412,7 @@ QUESTIONS.append(
     Question(
         "ex04.conv2d",
         "conv2d",
-        "conv2d with stride, padding, dilation and groups (NCHW)",
+        "conv2d with groups and dilation",
         5,
         _conv2d_ref,
         _conv2d_public,
