@@ -268,6 +268,80 @@ _WRONG_LENGTH = (
     "(n + 2p - k) // s + 1 values, a transposed convolution (n - 1) * s + k - 2p"
 )
 
+# (name, function of the part, hint, by, applies(op, x, w, stride, padding)): the slips of one part
+_HAND_MISTAKES = [
+    (
+        "flipped",
+        _hand_flipped,
+        "kernel direction: F.conv1d slides w as it is and conv_transpose1d scatters x[i] * w as it is; "
+        "only the true convolution (np.convolve) reverses w. You used the other direction",
+        "value",
+        lambda op, x, w, s, p: tuple(w) != tuple(w[::-1]),
+    ),
+    (
+        "overlap not summed",
+        _hand_overwrite,
+        "overlap not summed: where the copies x[i] * w of neighbouring inputs overlap, ADD them "
+        "(out[i * s + j] += x[i] * w[j]); you kept only one of them",
+        "value",
+        lambda op, x, w, s, p: op == "conv_transpose1d" and len(w) > s,
+    ),
+    (
+        "no stride",
+        _hand_no_stride,
+        "stride ignored: a strided convolution keeps the windows that start at 0, s, 2s, ...; a strided "
+        "transposed convolution places the copies of w s positions apart",
+        "value",
+        lambda op, x, w, s, p: s > 1,
+    ),
+    (
+        "conv no padding",
+        _hand_conv_no_padding,
+        "padding ignored: a convolution's padding first puts p zeros at both ends of x",
+        "value",
+        lambda op, x, w, s, p: op != "conv_transpose1d" and p > 0,
+    ),
+    (
+        "no crop",
+        _hand_no_crop,
+        "padding not applied: a transposed convolution's padding CROPS p values from both ends of the "
+        "full output",
+        "value",
+        lambda op, x, w, s, p: op == "conv_transpose1d" and p > 0,
+    ),
+    (
+        "padded input",
+        _hand_padded_input,
+        "padding added to the input: in a transposed convolution it is cropped from the output",
+        "value",
+        lambda op, x, w, s, p: op == "conv_transpose1d" and p > 0,
+    ),
+    ("one too many", _hand_length(1), _WRONG_LENGTH, "shape", lambda *a: True),
+    ("one too few", _hand_length(-1), _WRONG_LENGTH, "shape", lambda *a: True),
+    ("input length", _hand_input_length, _WRONG_LENGTH, "shape", lambda *a: True),
+]
+
+
+def _only_on(part, fn):
+    """``fn`` on one part; undefined (so never matched) on the others."""
+
+    def mistake(asked):
+        if asked != part:
+            raise ValueError(f"a slip of part {part}, not of part {asked}")
+        return fn(asked)
+
+    return mistake
+
+
+# Each part's slips are separate mistakes with their own hints: the six parts are computed one by one,
+# so a slip in one part says nothing about the others (a function's mistake would repeat in every case).
+_HAND_VARIANTS = tuple(
+    Variant(f"{name} ({part})", _only_on(part, fn), f"part {part}: {hint}", by=by)
+    for part, spec in HAND_PARTS.items()
+    for name, fn, hint, by, applies in _HAND_MISTAKES
+    if applies(*spec)
+)
+
 QUESTIONS.append(
     Question(
         "ex02.predict_by_hand",
@@ -278,45 +352,7 @@ QUESTIONS.append(
         _hand_public,
         _hand_hidden,
         kind="numeric",
-        variants=(
-            Variant(
-                "flipped",
-                _hand_flipped,
-                "kernel direction: F.conv1d slides w as it is and conv_transpose1d scatters x[i] * w as "
-                "it is; only the true convolution (np.convolve) reverses w. You used the other direction",
-            ),
-            Variant(
-                "overlap not summed",
-                _hand_overwrite,
-                "overlap not summed: where the copies x[i] * w of neighbouring inputs overlap, ADD them "
-                "(out[i * s + j] += x[i] * w[j]); you kept only one of them",
-            ),
-            Variant(
-                "no stride",
-                _hand_no_stride,
-                "stride ignored: a strided convolution keeps the windows that start at 0, s, 2s, ...; a "
-                "strided transposed convolution places the copies of w s positions apart",
-            ),
-            Variant(
-                "conv no padding",
-                _hand_conv_no_padding,
-                "padding ignored: a convolution's padding first puts p zeros at both ends of x",
-            ),
-            Variant(
-                "no crop",
-                _hand_no_crop,
-                "padding not applied: a transposed convolution's padding CROPS p values from both ends "
-                "of the full output",
-            ),
-            Variant(
-                "padded input",
-                _hand_padded_input,
-                "padding added to the input: in a transposed convolution it is cropped from the output",
-            ),
-            Variant("one too many", _hand_length(1), _WRONG_LENGTH, by="shape"),
-            Variant("one too few", _hand_length(-1), _WRONG_LENGTH, by="shape"),
-            Variant("input length", _hand_input_length, _WRONG_LENGTH, by="shape"),
-        ),
+        variants=_HAND_VARIANTS,
         rtol=0,
         atol=1e-9,
     )
