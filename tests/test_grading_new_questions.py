@@ -122,6 +122,21 @@ def test_hand_question_flags_a_library_call():
     assert check_function(literal, "predicted_output", policy) == []
 
 
+def test_check_names_the_slip_of_every_part_on_its_own():
+    """Parts are computed one by one: a slip in part b (reversed kernel) is named even though parts a
+    and c are right, next to the slips of parts d (overlap), e (length) and f (no crop)."""
+    answers = {"a": [4, 1, 2], "b": [4, 1, 2], "c": [-1, 1, 7], "d": [1, 2, 4, 6], "e": [1, 0, 1, 0, 1, 0]}
+    answers["f"] = [1, 1, 3, 2, 5, 3, 3]
+    r = check("ex02.predict_by_hand", lambda part: answers[part])
+    shown = {hint.split(":")[0] + ":" + hint.split(":")[1]: cases for hint, cases in r.hints}
+    assert shown == {
+        "part b: kernel direction": [2],  # public cases are numbered from 1, as check shows them
+        "part d: overlap not summed": [4],
+        "part e: wrong length": [5],
+        "part f: padding not applied": [6],
+    }, r.hints
+
+
 # ---------------------------------------------------------------------------------------------
 # ex02.conv_matrix1d: C @ x == F.conv1d, C.T @ y == F.conv_transpose1d
 # ---------------------------------------------------------------------------------------------
