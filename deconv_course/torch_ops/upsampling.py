@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from deconv_course import restoration
 from deconv_course._checks import as_float_array, check_choice, check_int, check_number
 from deconv_course.torch_ops.models import (
     PixelShuffleUpsampler,
@@ -306,9 +307,9 @@ def super_resolution_pairs(
 
 
 def _psnr(estimate: torch.Tensor, truth: torch.Tensor) -> float:
-    """PSNR in dB for images in [0, 1] (data range 1), over the whole batch."""
-    mse = float(torch.mean((estimate.clamp(0, 1) - truth) ** 2))
-    return 10 * math.log10(1.0 / max(mse, 1e-20))
+    """Mean over the images of :func:`deconv_course.restoration.psnr` (dB), estimates clipped to [0, 1]."""
+    pairs = zip(truth[:, 0].double().numpy(), estimate[:, 0].clamp(0, 1).double().numpy())
+    return float(np.mean([restoration.psnr(reference, image) for reference, image in pairs]))
 
 
 def train_super_resolution(
@@ -345,7 +346,8 @@ def train_super_resolution(
         ``"step"``: 0, every, 2 every, ..., steps; ``"train_loss"``: the mean MSE of the
         mini-batches since the previous measurement (NaN at step 0); ``"energy"`` and
         ``"psnr"``: dicts with one list per probe, :func:`checkerboard_energy` of the model's
-        outputs (stride = H / h) and their PSNR in dB (outputs clipped to [0, 1]).
+        outputs (stride = H / h) and their PSNR in dB (:func:`deconv_course.restoration.psnr`
+        of each output clipped to [0, 1], averaged over the probe's images).
 
     Taught in notebooks/05b_upsampling_and_checkerboards.ipynb.
     """
