@@ -151,7 +151,7 @@ def astronaut(gray: bool = True, size: IntOrPair | None = None) -> np.ndarray:
     Notes
     -----
     Ships inside scikit-image (``skimage.data.astronaut``); no download.
-    Used in notebooks/03b_restoration_algorithms.ipynb for colour restoration.
+    Used in notebooks/05_trends_and_challenges.ipynb (a held-out image) and notebooks/05b_upsampling_and_checkerboards.ipynb.
     """
     gray = check_flag(gray, "gray")
     shape = None if size is None else check_pair(size, "size", minimum=1)
@@ -304,7 +304,7 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
     -----
     Ships inside scikit-learn (``sklearn.datasets.load_digits``); no download.
     Small enough to train the source document's CNN on a CPU in seconds.
-    Used in notebooks/02_core_concepts.ipynb and notebooks/04_code_examples.ipynb.
+    Used in notebooks/01b_deconvnet_2014.ipynb, notebooks/02_core_concepts.ipynb and notebooks/04_code_examples.ipynb.
 
     Examples
     --------
