@@ -310,7 +310,7 @@ SUBMISSIONS = {
 # score earned, and {question id: (status, substring of a hint or message or None)}
 EXPECTED = {
     # the off-by-one size also breaks output_padding_for, which calls it
-    "wrong_flipped_kernel.ipynb": (19, {"ex03.conv_transpose2d": ("failed", "kernel flipped"),
+    "wrong_flipped_kernel.ipynb": (10, {"ex03.conv_transpose2d": ("failed", "kernel flipped"),
                                         "ex03.output_size": ("failed", "expected"),
                                         "ex03.output_padding": ("failed", None)}),
     "wrong_weight_layout.ipynb": (None, {"ex03.conv_transpose2d": ("partial", "weight layout"),
