@@ -239,7 +239,9 @@ def test_site_pages_render_offline(browser, server):
             if path.startswith(("index.zh-CN", "zh-CN/")):
                 heading = page.locator("h1").first.inner_text()
                 if not re.search(r"[\u4e00-\u9fff]", heading):
-                    problems.append(f"{path}: a page of the Chinese edition without a Chinese title: {heading!r}")
+                    problems.append(
+                        f"{path}: a page of the Chinese edition without a Chinese title: {heading!r}"
+                    )
             if path == "index.html" and not page.locator("a[href='index.zh-CN.html']").count():
                 problems.append(f"{path}: no link to the Chinese edition (中文)")
             if path == "notebooks/01_background.html":

@@ -174,7 +174,13 @@ def _question_texts(exercise: str) -> set[str]:
     return texts
 
 
-TRANSLATED_EXERCISES = sorted({s.name[:4] for s in SOURCES if s.parent.name == "solutions"})
+def _exercise_of(path: Path) -> str:
+    from deconv_course.grading.questions import exercise_in
+
+    return exercise_in(path.name)
+
+
+TRANSLATED_EXERCISES = sorted({_exercise_of(s) for s in SOURCES if s.parent.name == "solutions"})
 
 
 def test_every_package_message_has_a_chinese_text():
@@ -313,3 +319,14 @@ def test_the_explorers_speak_the_chosen_language(name: str, monkeypatch: pytest.
     )
     assert re.search(r"[\u4e00-\u9fff]", title_zh) and not re.search(r"[\u4e00-\u9fff]", title_en)
     assert labels_zh == [ZH.get(label, label) for label in labels_en]
+
+
+def test_lesson_00_shows_the_same_glossary():
+    nb = nbformat.read(str(REPO / "notebooks" / "00_start_here.ipynb"), as_version=4)
+    table = next(c.source for c in nb.cells if c.cell_type == "markdown" and "Glossary" in c.source)
+    chinese_column = {row.split("|")[1].strip() for row in table.splitlines() if row.startswith("| ")}
+    missing = [t["zh"][0] for t in GLOSSARY if not any(t["zh"][0] in entry for entry in chinese_column)]
+    assert not missing, (
+        f"notebook 00's glossary lacks the preferred forms {missing} (translations/glossary.json)"
+    )
+    assert "棋盘效应" not in table and "理查德森" not in table  # the glossary's forms, not older ones

@@ -464,7 +464,7 @@ QUESTIONS.append(
     Question(
         "ex05.icnr",
         "icnr",
-        "ICNR: a pixel shuffle that starts as resize-convolution",
+        "ICNR: a pixel shuffle that starts as a nearest-neighbour resize",
         3,
         _icnr_ref,
         _icnr_public,
