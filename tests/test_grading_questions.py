@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -128,3 +130,18 @@ def test_hidden_cases_are_seeded_secret_and_differ_from_public_ones():
                     assert not any(p.shape == x.shape and np.array_equal(p, x) for p in public_arrays)
     q = QUESTIONS["ex03.conv_transpose2d"]
     assert not np.array_equal(grading.hidden_cases(q, 1)[1].args[0], grading.hidden_cases(q, 2)[1].args[0])
+
+
+def test_the_attack_suite_knows_every_graded_name():
+    """The stubbing attack (tests/attacks) rewrites every graded function: a new question must be in it."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "attacks" / "make_attacks.py"
+    spec = importlib.util.spec_from_file_location("make_attacks", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("make_attacks", module)  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    from deconv_course.grading.questions import QUESTIONS
+
+    assert {q.name for q in QUESTIONS.values()} <= set(module.GRADED_NAMES)

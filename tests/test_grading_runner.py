@@ -71,13 +71,14 @@ def test_the_harness_runs_apart_from_names_the_student_shadows(tmp_path, publish
 
 
 def test_the_harness_reports_stubs_errors_and_missing_functions(tmp_path, published):
-    def avg_pool2d(x, kernel_size):
+    def avg_pool2d(x, kernel_size, stride=None, padding=0):
         if kernel_size == 3:
             raise NotImplementedError
         raise SystemExit("bye")
 
     _, _, raw = _harness_round_trip(tmp_path, "ex04.avg_pool2d", {"avg_pool2d": avg_pool2d}, published)
-    assert [r["status"] for r in raw] == ["error", "error", "not attempted"]
+    # the public cases pool 2x2 twice, then 3x3 twice
+    assert [r["status"] for r in raw] == ["error", "error", "not attempted", "not attempted"]
     assert raw[0]["message"] == "SystemExit: bye"
     _, _, raw = _harness_round_trip(tmp_path, "ex04.conv2d", {}, published)
     assert {r["status"] for r in raw} == {"missing"}
@@ -144,15 +145,15 @@ class FakeKernel:
         return CellRun("ok", results=[d[harness.RESULT_MIME] for d in self.sent])
 
 
-SAME = (
-    "import numpy as np\n"
-    "def same_correlation(image, kernel):\n"
-    "    image, kernel = np.asarray(image, float), np.asarray(kernel, float)\n"
-    "    kh, kw = kernel.shape\n"
-    "    padded = np.pad(image, ((kh // 2, (kh - 1) // 2), (kw // 2, (kw - 1) // 2)))\n"
-    "    windows = np.lib.stride_tricks.sliding_window_view(padded, kernel.shape)\n"
-    "    return np.einsum('ijkl,kl->ij', windows, kernel)\n"
-)
+def _solution_cell(notebook: str, name: str) -> str:
+    """The reference answer of one graded function, as its solution notebook writes it."""
+    nb = nbformat.read(str(Path(__file__).resolve().parents[1] / "solutions" / notebook), as_version=4)
+    source = next(c.source for c in nb.cells if c.cell_type == "code" and f"def {name}(" in c.source)
+    return "import numpy as np\n" + source
+
+
+SAME = _solution_cell("ex04_fixing_the_code.ipynb", "same_correlation")
+SAME_POINTS = QUESTIONS["ex04.same_correlation"].points
 DYING_CONV = "DOOMED = {}\ndef conv2d(*args, **kwargs):\n    DOOMED['now'] = True\n    return 0\n"
 
 
@@ -180,7 +181,7 @@ def test_a_dead_cell_and_a_dead_call_each_cost_one_restart(tmp_path, fake_kernel
     assert "the kernel died while calling conv2d" in qs["ex04.conv2d"]["cases"][0]["message"]
     assert qs["ex04.avg_pool2d"]["status"] == "missing"
     assert [(c["index"], c["status"]) for c in rep["cells"]] == [(0, "ok"), (1, "died"), (2, "ok")]
-    assert rep["status"] == "graded with errors" and rep["score"] == 3
+    assert rep["status"] == "graded with errors" and rep["score"] == SAME_POINTS
 
 
 def test_restarts_beyond_the_limit_leave_the_rest_ungraded(tmp_path, fake_kernel):
