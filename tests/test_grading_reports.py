@@ -538,3 +538,11 @@ def test_cli_says_where_the_generated_secret_is(tmp_path, capsys, monkeypatch):
     # a later run into the same folder with a given secret removes the stale file
     assert cli.main(["grade", str(nb), "--out", str(tmp_path / "o"), "-q", "--secret", "given"]) == 0
     assert not (tmp_path / "o" / "run-secret.txt").exists() and "run-secret" not in capsys.readouterr().out
+
+
+def test_hidden_feedback_of_a_psnr_graded_answer_names_the_kind_not_the_numbers():
+    from deconv_course.grading import feedback_files
+
+    msg = "PSNR too low: your weight 0.5 restores to 21.30 dB, 7.10 dB below the best weight's 28.40 dB"
+    said = feedback_files.safe_message({"message": msg})
+    assert said.startswith("PSNR too low") and not any(ch.isdigit() for ch in said)

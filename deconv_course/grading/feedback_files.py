@@ -26,6 +26,7 @@ _KINDS = (  # (prefix of the grader's message, what the student is told)
     ("output contains NaN", "the output contains NaN or inf"),
     ("return ", None),  # "return an array, not a str ('...')": the kind without the value
     ("wrong dtype", None),
+    ("PSNR too low", "PSNR too low: the restoration with your weight is too far below the best weight's"),
 )
 
 
