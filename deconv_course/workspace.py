@@ -141,6 +141,36 @@ def make_work_copies(root: str | Path, names: list[str] | None = None, *, adopt:
             continue
         target.write_text(pristine_text(root, filename), encoding="utf-8")
         lines.append(f"made     {WORK_DIR}/{filename}")
+    return lines + _edition_work_copies(root, names)
+
+
+EDITION = "zh-CN"  # the Chinese edition's exercises get work copies in work/zh-CN/ (same depth: links work)
+
+
+def _edition_work_copies(root: Path, names: list[str] | None) -> list[str]:
+    """``work/zh-CN/exNN_*.ipynb`` for each exercise of the Chinese edition that has none yet.
+
+    A kernel started there speaks Chinese (deconv_course.i18n); an existing copy is never touched.
+    """
+    folder = root / EDITION / "exercises"
+    if not folder.is_dir():
+        return []
+    wanted = {exercise_file(root, n) for n in names} if names else None
+    lines = []
+    for source in sorted(folder.glob("ex*.ipynb")):
+        if wanted is not None and source.name not in wanted:
+            continue
+        target = root / WORK_DIR / EDITION / source.name
+        label = f"{WORK_DIR}/{EDITION}/{source.name}"
+        if target.exists():
+            lines.append(f"kept     {label} (your work)")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        relpath = f"{EDITION}/exercises/{source.name}"
+        target.write_text(
+            committed_text(root, relpath) or source.read_text(encoding="utf-8"), encoding="utf-8"
+        )
+        lines.append(f"made     {label}")
     return lines
 
 

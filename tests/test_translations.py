@@ -330,3 +330,20 @@ def test_lesson_00_shows_the_same_glossary():
         f"notebook 00's glossary lacks the preferred forms {missing} (translations/glossary.json)"
     )
     assert "棋盘效应" not in table and "理查德森" not in table  # the glossary's forms, not older ones
+
+
+def test_the_chinese_exercises_get_work_copies_of_their_own(tmp_path: Path):
+    from deconv_course.workspace import make_work_copies
+
+    for folder in ("exercises", "zh-CN/exercises"):
+        (tmp_path / folder).mkdir(parents=True)
+        text = (REPO / folder / "ex01_two_meanings.ipynb").read_text(encoding="utf-8")
+        (tmp_path / folder / "ex01_two_meanings.ipynb").write_text(text, encoding="utf-8")
+    lines = make_work_copies(tmp_path)
+    copy = tmp_path / "work" / "zh-CN" / "ex01_two_meanings.ipynb"
+    assert "made     work/zh-CN/ex01_two_meanings.ipynb" in lines and copy.is_file()
+    assert "练习 01" in copy.read_text(encoding="utf-8")
+    assert i18n.language({}, cwd=copy.parent) == "zh-CN"  # a kernel there speaks Chinese
+    copy.write_text("my answers", encoding="utf-8")
+    assert "kept     work/zh-CN/ex01_two_meanings.ipynb (your work)" in make_work_copies(tmp_path)
+    assert copy.read_text(encoding="utf-8") == "my answers"
