@@ -6,8 +6,8 @@
   identical to the English ones except the marked strings), and a zh-CN exercise is its solution
   stubbed;
 * every translation follows the one bilingual glossary (translations/glossary.json);
-* every message the package translates has a Chinese text, and so has everything ``check()`` says
-  about the questions of the translated exercises;
+* every message the package translates has a Chinese text, and so has everything ``check()`` and
+  ``hint()`` say about the questions of every exercise;
 * the learner's language choice (DECONV_COURSE_LANG, or the zh-CN/ folder) works, and bad values
   are refused with a message that names the variable.
 
@@ -189,19 +189,35 @@ def test_every_package_message_has_a_chinese_text():
     assert not sorted(literal - set(ZH)), f"untranslated: {sorted(literal - set(ZH))}"
 
 
+def _translatable(texts: set[str]) -> set[str]:
+    # a label that is a quoted literal (the term a case passes, e.g. 'ConvTranspose2d') stays as it is
+    return {t for t in texts if re.search("[A-Za-z]{3}", t) and not re.fullmatch(r"'.*'", t)}
+
+
 @pytest.mark.parametrize("exercise", TRANSLATED_EXERCISES)
 def test_what_check_says_about_a_translated_exercise_is_chinese(exercise: str):
-    # a label that is a quoted literal (the term a case passes, e.g. 'ConvTranspose2d') stays as it is
-    texts = {
-        t for t in _question_texts(exercise) if re.search("[A-Za-z]{3}", t) and not re.fullmatch(r"'.*'", t)
-    }
+    texts = _translatable(_question_texts(exercise))
+    missing = sorted(texts - set(ZH))
+    assert not missing, f"{exercise}: untranslated check() texts (deconv_course/locale/zh-CN.json): {missing}"
+
+
+def _all_exercises() -> list[str]:
+    from deconv_course.grading.questions import EXERCISES
+
+    return sorted(EXERCISES)
+
+
+@pytest.mark.parametrize("exercise", _all_exercises())
+def test_every_check_text_of_every_exercise_is_chinese(exercise: str):
+    # check() and hint() speak Chinese for every exercise, translated notebook or not
+    texts = _translatable(_question_texts(exercise))
     missing = sorted(texts - set(ZH))
     assert not missing, f"{exercise}: untranslated check() texts (deconv_course/locale/zh-CN.json): {missing}"
 
 
 def test_every_chinese_message_is_used(monkeypatch: pytest.MonkeyPatch):
     used = _literal_messages()
-    for ex in TRANSLATED_EXERCISES:
+    for ex in _all_exercises():
         used |= _question_texts(ex)
     from deconv_course.grading import progress_log
 
