@@ -63,6 +63,7 @@ PAGES = {
     "notebooks/01_background.html": False,
     "index.zh-CN.html": False,  # the Chinese edition's front page (README.zh-CN.md)
     "zh-CN/exercises/ex06_faq_quiz.html": False,
+    "zh-CN/notebooks/03a_transposed_convolution.html": True,
 }
 SCREENSHOTS = Path(tempfile.gettempdir())
 
