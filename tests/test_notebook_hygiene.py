@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -95,3 +96,12 @@ def test_committed_notebook_has_no_volatile_cell_metadata(path, text):
         f"{path}: cells {dirty} keep per-cell {'/'.join(keys)} metadata; run "
         f"`python tools/execute_notebooks.py --strip-only {path}` (or re-execute it with that tool)"
     )
+
+
+@pytest.mark.parametrize("path, text", NOTEBOOKS, ids=[path for path, _ in NOTEBOOKS])
+def test_no_markdown_shows_a_literal_unicode_escape(path, text):
+    """A `\\u2013` typed into a Python string and pasted into markdown renders as those six characters."""
+    for cell in json.loads(text)["cells"]:
+        if cell["cell_type"] == "markdown":
+            source = "".join(cell["source"])
+            assert not re.search(r"\\u[0-9a-fA-F]{4}", source), f"{path}: {source[:80]!r}"
