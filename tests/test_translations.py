@@ -222,6 +222,9 @@ def test_every_chinese_message_is_used(monkeypatch: pytest.MonkeyPatch):
     from deconv_course.grading import progress_log
 
     used |= {*progress_log._SHOWN.values(), "not attempted"}  # progress() shows each status word
+    from deconv_course.grading import render
+
+    used |= {template for _, template in render._CASE_MESSAGES}  # case_message() looks them up
     monkeypatch.setenv("DECONV_COURSE_LANG", "en")
     for name in EXPLORERS:
         title, labels = _explorer_labels(name)
@@ -363,3 +366,36 @@ def test_the_chinese_exercises_get_work_copies_of_their_own(tmp_path: Path):
     copy.write_text("my answers", encoding="utf-8")
     assert "kept     work/zh-CN/ex01_two_meanings.ipynb (your work)" in make_work_copies(tmp_path)
     assert copy.read_text(encoding="utf-8") == "my answers"
+
+
+CASE_SAMPLES = [
+    "wrong shape: got (1, 1, 3, 3), expected (1, 1, 1, 1)",
+    "wrong dtype: got int64, expected a floating-point array (float64)",
+    "wrong values: largest error 0.5 at index (0, 1, 2, 3)",
+    "return an array, not a str ('abc')",
+    "returned 3, expected 4",
+    "answered 'c'",
+    "quiz_answers() must return a dict like {'q1': 'a', ...}, not a list ([1])",
+    "raised IndexError: index 2 is out of bounds for axis 0 with size 2",
+    "took longer than 10 s",
+    "PSNR too low: your weight 0.5 restores to 21.30 dB, 7.10 dB below the best weight (0.003: 28.40 dB); 3 dB are allowed here",
+]
+
+
+def test_every_case_message_template_has_a_chinese_text():
+    from deconv_course.grading import render
+
+    missing = [template for _, template in render._CASE_MESSAGES if template not in ZH]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("message", CASE_SAMPLES)
+def test_case_messages_speak_the_chosen_language(message: str, monkeypatch: pytest.MonkeyPatch):
+    from deconv_course.grading.render import case_message
+
+    monkeypatch.setenv("DECONV_COURSE_LANG", "en")
+    assert case_message(message) == message  # English is the message itself
+    monkeypatch.setenv("DECONV_COURSE_LANG", "zh-CN")
+    chinese = case_message(message)
+    assert re.search(r"[\u4e00-\u9fff]", chinese), chinese
+    assert re.findall(r"\d+(?:\.\d+)?", chinese) == re.findall(r"\d+(?:\.\d+)?", message) or "PSNR" in message

@@ -140,6 +140,70 @@ class HintResult:
 # ---------------------------------------------------------------------------------------------
 # shared wording
 # ---------------------------------------------------------------------------------------------
+# What compare() and the harness say about one case, as templates: in the learner's language at
+# display time (the grader's reports keep the English, whose prefixes feedback_files reads).
+_CASE_MESSAGES = [
+    (
+        r"wrong shape: got (?P<got>.+), expected (?P<expected>.+)",
+        "wrong shape: got {got}, expected {expected}",
+    ),
+    (
+        r"wrong dtype: got (?P<got>\S+), expected a floating-point array \(float64\)",
+        "wrong dtype: got {got}, expected a floating-point array (float64)",
+    ),
+    (
+        r"wrong dtype: got (?P<got>\S+), expected a complex array",
+        "wrong dtype: got {got}, expected a complex array",
+    ),
+    (r"wrong dtype: got (?P<got>\S+), expected numbers", "wrong dtype: got {got}, expected numbers"),
+    (r"output contains NaN or inf", "output contains NaN or inf"),
+    (
+        r"wrong values: largest error (?P<err>\S+) at index (?P<index>.+)",
+        "wrong values: largest error {err} at index {index}",
+    ),
+    (r"return an array, not (?P<got>.+)", "return an array, not {got}"),
+    (r"return a string, not (?P<got>.+)", "return a string, not {got}"),
+    (r"return True or False, not (?P<got>.+)", "return True or False, not {got}"),
+    (r"return an int, not (?P<got>.+)", "return an int, not {got}"),
+    (r"return one number \(the weight\), not (?P<got>.+)", "return one number (the weight), not {got}"),
+    (
+        r"returned (?P<got>.+): the weight must be a finite number > 0",
+        "returned {got}: the weight must be a finite number > 0",
+    ),
+    (r"returned (?P<got>.+), expected (?P<expected>.+)", "returned {got}, expected {expected}"),
+    (r"answered (?P<got>.+)", "answered {got}"),
+    (r"no answer for (?P<item>\S+)", "no answer for {item}"),
+    (r"answer (?P<item>\S+) with a string, not a (?P<type>\S+)", "answer {item} with a string, not a {type}"),
+    (
+        r"(?P<name>\w+)\(\) must return a dict like (?P<example>\{.*\}), not (?P<got>.+)",
+        "{name}() must return a dict like {example}, not {got}",
+    ),
+    (
+        r"not attempted \(still raises NotImplementedError\)",
+        "not attempted (still raises NotImplementedError)",
+    ),
+    (r"is not a function", "is not a function"),
+    (r"no function named (?P<name>.+) is defined", "no function named {name} is defined"),
+    (r"raised (?P<error>.+)", "raised {error}"),
+    (r"took longer than (?P<seconds>\S+) s", "took longer than {seconds} s"),
+    (
+        r"PSNR too low: your weight (?P<lam>\S+) restores to (?P<reached>\S+) dB, (?P<gap>\S+) dB below "
+        r"the best weight \((?P<at>[^:]+): (?P<best>\S+) dB\); (?P<allowed>\S+) dB are allowed here",
+        "PSNR too low: your weight {lam} restores to {reached} dB, {gap} dB below the best weight ({at}: {best} dB); "
+        "{allowed} dB are allowed here",
+    ),
+]
+
+
+def case_message(message: str) -> str:
+    """One case's message in the learner's language (unchanged where no template matches)."""
+    for pattern, template in _CASE_MESSAGES:
+        m = re.fullmatch(pattern, message, flags=re.S)
+        if m:
+            return tr(template, **m.groupdict())
+    return message
+
+
 def _wrap(text: str, indent: str = "", first: str | None = None) -> str:
     return textwrap.fill(
         text,
@@ -285,7 +349,11 @@ def text_check(r: CheckResult) -> str:
         for n, (c, tb) in enumerate(zip(r.cases, _tracebacks(r)), 1):
             mark = "\u2714" if c.passed else "\u2718"
             lines.append(
-                _wrap(f"{mark} {n}. {tr(c.label)}" + ("" if c.passed else f": {c.message}"), "      ", "  ")
+                _wrap(
+                    f"{mark} {n}. {tr(c.label)}" + ("" if c.passed else f": {case_message(c.message)}"),
+                    "      ",
+                    "  ",
+                )
             )
             if tb:
                 lines += ["      " + t for t in tb.splitlines()]
@@ -326,7 +394,11 @@ def text_report(rep: dict, public: bool = True) -> str:
     for c in rep["cases"]:
         mark = "\u2714" if c["passed"] else "\u2718"
         lines.append(
-            _wrap(f"{mark} {c['case']}" + ("" if c["passed"] else f": {c['message']}"), "      ", "  ")
+            _wrap(
+                f"{mark} {c['case']}" + ("" if c["passed"] else f": {case_message(c['message'])}"),
+                "      ",
+                "  ",
+            )
         )
         if c.get("hint"):
             lines.append(_wrap(f"hint: {c['hint']}", "          ", "      "))
@@ -368,7 +440,7 @@ def html_check(r: CheckResult) -> str:
         rows = []
         for n, (c, tb) in enumerate(zip(r.cases, _tracebacks(r)), 1):
             mark, col = ("\u2714", OK) if c.passed else ("\u2718", BAD)
-            detail = "" if c.passed else e(c.message)
+            detail = "" if c.passed else e(case_message(c.message))
             if tb:
                 detail += f'<pre style="white-space: pre-wrap; margin: 0.2em 0">{html.escape(tb)}</pre>'
             if c.hint and c.hint not in {h for h, _ in r.hints}:
