@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -287,3 +288,13 @@ def test_progress_lists_every_question_with_status_points_and_minutes(tmp_path, 
 def test_validate_is_exported_for_notebook_cells():
     assert callable(grading.validate) and "validate" in grading.__all__
     assert "notebook cell" in grading.__doc__
+
+
+def test_progress_names_its_record_the_same_on_every_machine(tmp_path, monkeypatch):
+    from deconv_course.grading.progress_log import shown_path
+
+    monkeypatch.setenv("DECONV_COURSE_HOME", str(tmp_path))
+    assert shown_path(tmp_path / "progress.json") == "$DECONV_COURSE_HOME/progress.json"
+    monkeypatch.delenv("DECONV_COURSE_HOME")
+    assert shown_path(Path.home() / ".deconv-course" / "progress.json") == "~/.deconv-course/progress.json"
+    assert shown_path(Path("/elsewhere/progress.json")) == "/elsewhere/progress.json"

@@ -147,4 +147,17 @@ def progress(path: Path | None = None) -> Progress:
         score = float(rec.get("score", 0.0)) if status != "not attempted" else 0.0
         rows.append(Row(qid.split(".")[0], qid, info["title"], info["points"], status, score))
     minutes = {ex: meta["minutes"] for ex, meta in public.exercises().items()}
-    return Progress(rows, minutes, str(path))
+    return Progress(rows, minutes, shown_path(path))
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as progress() prints it: the same on every machine where it is the course's record
+    (``$DECONV_COURSE_HOME/...`` or ``~/...``), the full path otherwise."""
+    path = Path(path)
+    for base, name in (
+        (os.environ.get("DECONV_COURSE_HOME"), "$DECONV_COURSE_HOME"),
+        (str(Path.home()), "~"),
+    ):
+        if base and path.is_relative_to(base):
+            return str(Path(name) / path.relative_to(base))
+    return str(path)
