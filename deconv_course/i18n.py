@@ -11,8 +11,10 @@ module decides, at run time, in which language the package itself speaks (``chec
    nbval start a kernel in its notebook's folder), else
 3. English.
 
-Messages are looked up by their English text in ``deconv_course/locale/<language>.json``; a
-message without a translation stays English (``tests/test_translations.py`` lists them).
+Messages are looked up by their English text in ``deconv_course/locale/<language>.json`` and
+the files in ``deconv_course/locale/<language>/`` (one per part of the package: ``cli.json``,
+``figures.json``); a message without a translation stays English (``tests/test_translations.py``
+lists them).
 
 Taught in notebooks/00_start_here.ipynb.
 """
@@ -69,10 +71,17 @@ def messages(lang: str) -> dict[str, str]:
     """The message catalogue of ``lang``: English text -> translation (empty for English)."""
     if lang not in LANGUAGES:
         raise ValueError(f"lang={lang!r} is not a course language; use one of {', '.join(LANGUAGES)}")
-    path = _LOCALE / f"{lang}.json"
-    if lang == "en" or not path.is_file():
+    if lang == "en":
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    found: dict[str, str] = {}
+    for path in [_LOCALE / f"{lang}.json", *sorted((_LOCALE / lang).glob("*.json"))]:
+        if not path.is_file():
+            continue
+        for english, text in json.loads(path.read_text(encoding="utf-8")).items():
+            if found.get(english, text) != text:
+                raise ValueError(f"{path.name}: {english!r} is translated twice, differently")
+            found[english] = text
+    return found
 
 
 def translate(message: str, lang: str | None = None, **fields: object) -> str:
