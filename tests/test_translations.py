@@ -399,3 +399,21 @@ def test_case_messages_speak_the_chosen_language(message: str, monkeypatch: pyte
     chinese = case_message(message)
     assert re.search(r"[\u4e00-\u9fff]", chinese), chinese
     assert re.findall(r"\d+(?:\.\d+)?", chinese) == re.findall(r"\d+(?:\.\d+)?", message) or "PSNR" in message
+
+
+# --- how Chinese the edition is ------------------------------------------------------------------
+def test_prose_share_counts_chinese_characters_against_english_words():
+    han, words = translate.prose_share(
+        "转置卷积 is not `conv_transpose2d(x)` nor $C^T y$; see [链接](https://a.b/c)."
+    )
+    assert (han, words) == (6, 4)  # 转置卷积, 链接 | is, not, nor, see: code, math and the URL are not prose
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_the_chinese_edition_reads_in_chinese(source: Path):
+    # one Chinese character against one English word, over the markdown prose (code and math left out):
+    # the English words left are names (PyTorch, Wiener, Richardson–Lucy) and quoted English terms
+    han, words = translate.notebook_share(REPO / "zh-CN" / source.relative_to(REPO))
+    english_han, _ = translate.notebook_share(source)
+    assert han / (han + words) > 0.85, f"{source.name}: only {han / (han + words):.0%} Chinese"
+    assert han > 5 * max(english_han, 1)  # the English source quotes the article; the edition is Chinese

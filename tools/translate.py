@@ -3,6 +3,7 @@
     python tools/translate.py status              # what is missing or stale, per catalogue
     python tools/translate.py template PATH.ipynb # print a catalogue skeleton (new cells marked TODO)
     python tools/translate.py build [PATH ...]    # write zh-CN/PATH from PATH + catalogue, and execute it
+    python tools/translate.py share               # how much of each notebook's prose is Chinese
 
 The English notebook is the source. Its catalogue ``translations/zh-CN/PATH.json`` holds, per
 cell id, the hash of the English cell it translates (``sha``) and either the translated markdown
@@ -21,6 +22,7 @@ import argparse
 import copy
 import hashlib
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -156,6 +158,29 @@ def template(source: Path) -> dict:
     return {"source": source.relative_to(REPO).as_posix(), "cells": cells}
 
 
+# What is not prose: fenced code, inline code, display and inline math, URLs, HTML tags.
+_NOT_PROSE = re.compile(r"```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\]\([^)]*\)|https?://\S+|<[^>]+>", re.S)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def prose_share(text: str) -> tuple[int, int]:
+    """(Chinese characters, English words) in the prose of a markdown text (code and math left out).
+
+    One Chinese character against one English *word*: a fair count for "how much of this reads in
+    Chinese" (counting letters would weigh an English word five times).
+    """
+    prose = _NOT_PROSE.sub(" ", text)
+    return len(_HAN.findall(prose)), len(_LATIN_WORD.findall(prose))
+
+
+def notebook_share(path: Path) -> tuple[int, int]:
+    """:func:`prose_share` summed over the markdown cells of one notebook."""
+    nb = nbformat.read(str(path), as_version=4)
+    counts = [prose_share(c["source"]) for c in nb.cells if c["cell_type"] == "markdown"]
+    return sum(h for h, _ in counts), sum(w for _, w in counts)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -165,7 +190,27 @@ def main(argv=None) -> int:
     b = sub.add_parser("build")
     b.add_argument("sources", nargs="*", type=Path)
     b.add_argument("--no-execute", action="store_true")
+    sub.add_parser("share")
     args = p.parse_args(argv)
+    if args.cmd == "share":
+        totals = {"en": [0, 0], LANG: [0, 0]}
+        for src in catalogued_sources():
+            rel = src.relative_to(REPO)
+            for lang, path in (("en", src), (LANG, EDITION / rel)):
+                han, words = notebook_share(path)
+                totals[lang][0] += han
+                totals[lang][1] += words
+            han, words = notebook_share(EDITION / rel)
+            print(
+                f"{rel.as_posix():<52} {han:>6} Chinese characters, {words:>5} English words: "
+                f"{han / max(han + words, 1):6.1%} Chinese"
+            )
+        for lang, (han, words) in totals.items():
+            print(
+                f"{lang:<6} edition: {han} Chinese characters, {words} English words: "
+                f"{han / max(han + words, 1):.1%} Chinese"
+            )
+        return 0
     if args.cmd == "status":
         found = [msg for src in catalogued_sources() for msg in problems(src)]
         print(
