@@ -4,13 +4,16 @@ with the classic filters of :mod:`deconv_course.restoration`.
 :class:`RestorationNet` (an encoder-decoder CNN with a ``ConvTranspose2d`` decoder),
 :func:`train_restoration_net`, :func:`restore_with_net`, :func:`classic_estimates` (Wiener
 and Richardson-Lucy with their parameter picked by the truth, the oracle, and without it:
-GCV and the discrepancy principle) and :func:`compare_restoration` (classic vs learned on
-held-out images). This module sits above
+GCV and the discrepancy principle), :func:`compare_restoration` (classic vs learned on
+held-out images) and :func:`comparison_table` (its rows as a table, in the learner's language). This module sits above
 :mod:`deconv_course.torch_ops`, :mod:`deconv_course.restoration` and
 :mod:`deconv_course.data`, which it combines; none of them imports it.
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
 
 import numpy as np
 import torch
@@ -19,6 +22,7 @@ from torch import nn
 
 from deconv_course import data, restoration
 from deconv_course._checks import check_choice, check_int, check_number
+from deconv_course.i18n import translate as tr
 from deconv_course.torch_ops import to_tensor, train
 
 __all__ = [
@@ -27,6 +31,7 @@ __all__ = [
     "restore_with_net",
     "classic_estimates",
     "compare_restoration",
+    "comparison_table",
 ]
 
 
@@ -475,3 +480,106 @@ def compare_restoration(
                 }
             )
     return rows
+
+
+# A row's English ``param`` (code and tests read it) -> the same note in the learner's language.
+_PARAM_NOTES = (
+    (
+        r"(?P<value>\S+), best PSNR on the grid \(uses the truth\)",
+        lambda value: tr("{value}, best PSNR on the grid (uses the truth)", value=value),
+    ),
+    (
+        r"(?P<value>\S+), GCV \(no truth, no sigma\)",
+        lambda value: tr("{value}, GCV (no truth, no sigma)", value=value),
+    ),
+    (
+        r"(?P<value>\S+), discrepancy principle \(knows sigma\)",
+        lambda value: tr("{value}, discrepancy principle (knows sigma)", value=value),
+    ),
+    (
+        r"discrepancy stop \(knows sigma\), stopped at num_iter=(?P<n>\d+)",
+        lambda n: tr("discrepancy stop (knows sigma), stopped at num_iter={n}", n=n),
+    ),
+    (
+        r"discrepancy stop \(knows sigma\), never reached N sigma\^2: ran to the cap, (?P<cap>\d+)",
+        lambda cap: tr(
+            "discrepancy stop (knows sigma), never reached N sigma^2: ran to the cap, {cap}", cap=cap
+        ),
+    ),
+    (
+        r"trained on other images, sigma=(?P<sigma>\S+)",
+        lambda sigma: tr("trained on other images, sigma={sigma}", sigma=sigma),
+    ),
+)
+
+
+def _shown_param(param: str) -> str:
+    for pattern, note in _PARAM_NOTES:
+        match = re.fullmatch(pattern, param)
+        if match:
+            return note(**match.groupdict())
+    return param
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced font: 汉字 (East Asian wide) take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(text: str, width: int, right: bool = False) -> str:
+    pad = " " * max(width - _width(text), 0)
+    return pad + text if right else text + pad
+
+
+def comparison_table(rows: list[dict]) -> str:
+    """The rows of :func:`compare_restoration` as a plain-text table, in the learner's language.
+
+    Columns: image, method, choice, PSNR (dB), SSIM and parameter. Method, choice and the
+    parameter's note are shown in the language of :func:`deconv_course.i18n.language`; the rows
+    themselves keep their English keys and notes, which code looks up. Columns are aligned by
+    display width (a Chinese character takes two columns).
+
+    Parameters
+    ----------
+    rows : list of dict
+        With keys ``"image"``, ``"method"``, ``"choice"``, ``"psnr"``, ``"ssim"``, ``"param"``.
+
+    Returns
+    -------
+    str
+        One header line and one line per row.
+
+    Taught in notebooks/05_trends_and_challenges.ipynb.
+    """
+    methods = {
+        "blurred input": tr("blurred input"),
+        "inverse filter": tr("inverse filter"),
+        "Wiener": tr("Wiener"),
+        "Richardson-Lucy": tr("Richardson-Lucy"),
+    }
+    choices = {
+        "none": tr("none"),
+        "oracle": tr("oracle"),
+        "gcv": tr("gcv"),
+        "discrepancy": tr("discrepancy"),
+        "training": tr("training"),
+    }
+    shown = [
+        (
+            str(r["image"]),
+            methods.get(r["method"], str(r["method"])),
+            choices.get(r["choice"], str(r["choice"])),
+            f"{r['psnr']:.2f}",
+            f"{r['ssim']:.3f}",
+            _shown_param(str(r["param"])),
+        )
+        for r in rows
+    ]
+    head = (tr("image"), tr("method"), tr("choice"), "PSNR (dB)", "SSIM", tr("parameter"))
+    # at least the English table's widths; wider where a translated name needs it
+    widths = [max([w, *(_width(line[i]) + 1 for line in shown)]) for i, w in enumerate((10, 17, 13))]
+    lines = []
+    for line in [head, *shown]:
+        left = "".join(_cell(text, width) for text, width in zip(line[:3], widths))
+        lines.append(f"{left}{_cell(line[3], 9, right=True)}{_cell(line[4], 7, right=True)}   {line[5]}")
+    return "\n".join(lines)

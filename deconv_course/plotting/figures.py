@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import arithmetic, numpy_ops
 from .._checks import ArrayLike, IntOrPair, check_choice, check_int, check_pair, check_real_array
+from ..i18n import translate as tr
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -385,25 +386,26 @@ def draw_conv_arithmetic(
     )
     ih, iw = arithmetic.as_pair(input_size, "input_size")
     oh, ow = layout["output_shape"]
-    panels = [("input", np.full((ih, iw), INPUT), {})]
+    panels = [(tr("input"), np.full((ih, iw), INPUT), {})]
     if transposed:
         sh, sw = arithmetic.as_pair(stride, "stride")
         zero_inserted = np.full(((ih - 1) * sh + 1, (iw - 1) * sw + 1), INSERTED)
         zero_inserted[::sh, ::sw] = INPUT
         inserted = f"{sh - 1}" if sh == sw else f"{sh - 1}/{sw - 1}"
-        panels.append((f"{inserted} zero(s) inserted between pixels", zero_inserted, {}))
+        panels.append((tr("{n} zero(s) inserted between pixels", n=inserted), zero_inserted, {}))
         top, bottom, left, right = layout["pad"]
-        slide = (
-            f"padded d(k-1)-p = {top}"
-            + (f" (+{bottom - top} bottom/right)" if bottom != top else "")
-            + ", stride 1"
-        )
+        if bottom != top:
+            slide = tr(
+                "padded d(k-1)-p = {pad} (+{extra} bottom/right), stride 1", pad=top, extra=bottom - top
+            )
+        else:
+            slide = tr("padded d(k-1)-p = {pad}, stride 1", pad=top)
     else:
-        slide = f"padded p = {layout['pad'][0]}, stride {layout['grid_stride'][0]}"
+        slide = tr("padded p = {pad}, stride {stride}", pad=layout["pad"][0], stride=layout["grid_stride"][0])
     panels.append((slide, layout["grid"], {"footprint": layout["footprint"]}))
     panels.append(
         (
-            f"output {oh}x{ow}",
+            tr("output {h}x{w}", h=oh, w=ow),
             np.full((oh, ow), "#48c9b0", dtype=object),
             {"highlight": layout["output_index"], "dashed_codes": ()},
         )
@@ -417,8 +419,11 @@ def draw_conv_arithmetic(
     axes = fig.subplots(1, len(panels), gridspec_kw={"width_ratios": widths}, squeeze=False)[0]
     for ax, (title, codes, extra) in zip(axes, panels):
         _draw_grid(ax, codes, title, **extra)
-    kind = "transposed convolution" if transposed else "convolution"
-    fig.suptitle(f"{kind}: step {step} -> output pixel {layout['output_index']}", fontsize=10)
+    kind = tr("transposed convolution") if transposed else tr("convolution")
+    suptitle = tr(
+        "{kind}: step {step} -> output pixel {pixel}", kind=kind, step=step, pixel=layout["output_index"]
+    )
+    fig.suptitle(suptitle, fontsize=10)
     return fig
 
 
@@ -533,16 +538,17 @@ def plot_history(history: dict, fig: Figure | None = None) -> Figure:
 
         fig = plt.figure(figsize=(9 if has_acc else 4.5, 3.2))
     axes = fig.subplots(1, 2 if has_acc else 1, squeeze=False)[0]
-    panels = [("loss", ("train_loss", "val_loss"))]
+    panels = [(tr("loss"), ("train_loss", "val_loss"))]
     if has_acc:
-        panels.append(("accuracy", ("train_acc", "val_acc")))
+        panels.append((tr("accuracy"), ("train_acc", "val_acc")))
     for ax, (label, keys) in zip(axes, panels):
         for key in keys:
             values = history.get(key)
             if values is not None and len(values):
                 epochs = np.arange(1, len(values) + 1)
-                ax.plot(epochs, values, marker="o", markersize=3, label=key.split("_")[0])
-        ax.set_xlabel("epoch")
+                label_of = tr("train" if key.startswith("train") else "val")
+                ax.plot(epochs, values, marker="o", markersize=3, label=label_of)
+        ax.set_xlabel(tr("epoch"))
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
         ax.legend()

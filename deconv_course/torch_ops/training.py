@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from deconv_course._checks import check_choice, check_int, check_number
+from deconv_course.i18n import translate as tr
 from deconv_course.torch_ops.devices import pick_device, to_tensor
 
 __all__ = ["train"]
@@ -138,7 +139,7 @@ def train(
     history = {"train_loss": [], "val_loss": []}
     if classification:
         history.update(train_acc=[], val_acc=[])
-    bar = tqdm(range(epochs), desc="epochs", disable=not progress)
+    bar = tqdm(range(epochs), desc=tr("epochs"), disable=not progress)
     for _ in bar:
         train_loss, train_acc = _run_epoch(model, train_loader, loss_fn, device, classification, opt)
         history["train_loss"].append(train_loss)

@@ -51,24 +51,39 @@ def checkerboard_demo(
         # Every pixel is near a border: there is no interior to judge evenness on.
         interior, margin = counts, 0
         lo, hi, ratio, uniform = float(counts.min()), float(counts.max()), float("nan"), None
-        verdict = "no interior at this input size: increase the input size to judge"
+        verdict = tr("no interior at this input size: increase the input size to judge")
     else:
         lo, hi = float(interior.min()), float(interior.max())
         uniform = bool(np.isclose(lo, hi))
         ratio = hi / lo if lo > 0 else float("inf")
-        verdict = "uniform interior: no checkerboard" if uniform else "UNEVEN overlap: checkerboard pattern"
+        verdict = tr(
+            "uniform interior: no checkerboard" if uniform else "UNEVEN overlap: checkerboard pattern"
+        )
     normalized = counts / float(interior.mean())
     label = {
-        "transposed": "transposed convolution",
-        "resize_conv": "resize then convolve",
-        "pixel_shuffle": "pixel shuffle (sub-pixel convolution)",
+        "transposed": tr("transposed convolution"),
+        "resize_conv": tr("resize then convolve"),
+        "pixel_shuffle": tr("pixel shuffle (sub-pixel convolution)"),
     }[method]
     text = "\n".join(
         [
-            f"{label}: kernel {kernel_size}, stride {stride}, {num_layers} layer(s), "
-            f"input {input_size}x{input_size} -> output {counts.shape[0]}x{counts.shape[1]}",
+            tr(
+                "{label}: kernel {k}, stride {s}, {n} layer(s), input {i}x{i} -> output {h}x{w}",
+                label=label,
+                k=kernel_size,
+                s=stride,
+                n=num_layers,
+                i=input_size,
+                h=counts.shape[0],
+                w=counts.shape[1],
+            ),
             f"kernel_size % stride = {kernel_size % stride}",
-            f"interior overlap counts: min {lo:g}, max {hi:g}, max/min = {ratio:.2f}",
+            tr(
+                "interior overlap counts: min {lo:g}, max {hi:g}, max/min = {ratio:.2f}",
+                lo=lo,
+                hi=hi,
+                ratio=ratio,
+            ),
             verdict,
         ]
     )

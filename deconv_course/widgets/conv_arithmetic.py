@@ -9,6 +9,7 @@ import ipywidgets as ipw
 import numpy as np
 
 from .. import arithmetic, plotting
+from ..i18n import translate as tr
 from .explorer import Explorer
 
 __all__ = ["arithmetic_demo", "arithmetic_explorer"]
@@ -96,25 +97,37 @@ def arithmetic_demo(
             f" - {k_eff}) / {stride}) + 1   (k_eff = d*(k - 1) + 1)"
         )
         name = "conv2d"
-    lines = [
-        f"{name}: input {input_size}x{input_size}, kernel {kernel_size}x{kernel_size}, "
-        f"stride {stride}, padding {padding}, dilation {dilation}"
-        + (f", output_padding {output_padding}" if transposed else ""),
-        formula,
-    ]
+    settings_line = tr(
+        "{name}: input {i}x{i}, kernel {k}x{k}, stride {s}, padding {p}, dilation {d}, output_padding {op}"
+        if transposed
+        else "{name}: input {i}x{i}, kernel {k}x{k}, stride {s}, padding {p}, dilation {d}",
+        name=name,
+        i=input_size,
+        k=kernel_size,
+        s=stride,
+        p=padding,
+        d=dilation,
+        op=output_padding,
+    )
+    lines = [settings_line, formula]
     if error is None:
-        lines.append(f"output shape (arithmetic): {shape[0]}x{shape[1]}")
-    else:
-        lines.append(f"error (deconv_course.arithmetic): {error}")
+        lines.append(tr("output shape (arithmetic): {h}x{w}", h=shape[0], w=shape[1]))
+    else:  # the library's own message stays as it is (English, like every ValueError it raises)
+        lines.append(tr("error (deconv_course.arithmetic): {error}", error=error))
     if torch_error is None:
         lines.append(
-            f"output shape (PyTorch):    {torch_shape[2]}x{torch_shape[3]}   (tensor shape {torch_shape})"
+            tr(
+                "output shape (PyTorch):    {h}x{w}   (tensor shape {shape})",
+                h=torch_shape[2],
+                w=torch_shape[3],
+                shape=torch_shape,
+            )
         )
     else:
-        lines.append(f"error (PyTorch): {torch_error}")
+        lines.append(tr("error (PyTorch): {error}", error=torch_error))
     if error is None and torch_shape is not None:
         agree = tuple(torch_shape[2:]) == tuple(shape)
-        lines.append("arithmetic and PyTorch agree" if agree else "MISMATCH with PyTorch")
+        lines.append(tr("arithmetic and PyTorch agree" if agree else "MISMATCH with PyTorch"))
     settings = dict(
         input_size=input_size,
         kernel_size=kernel_size,

@@ -86,10 +86,23 @@ def restoration_demo(
         return float(restoration.psnr(image[crop], estimate[crop], data_range=1.0))
 
     psnr_degraded, psnr_restored = score(degraded), score(restored)
-    text = (
-        f"{psf} PSF {psf_size}x{psf_size}, noise sigma {noise_sigma:g}, {method} ({parameter})\n"
-        f"PSNR degraded: {psnr_degraded:.2f} dB   PSNR restored: {psnr_restored:.2f} dB   "
-        f"change: {psnr_restored - psnr_degraded:+.2f} dB"
+    text = "\n".join(
+        [
+            tr(
+                "{psf} PSF {size}x{size}, noise sigma {sigma:g}, {method} ({parameter})",
+                psf=psf,
+                size=psf_size,
+                sigma=noise_sigma,
+                method=method,
+                parameter=parameter,
+            ),
+            tr(
+                "PSNR degraded: {degraded:.2f} dB   PSNR restored: {restored:.2f} dB   change: {change:+.2f} dB",
+                degraded=psnr_degraded,
+                restored=psnr_restored,
+                change=psnr_restored - psnr_degraded,
+            ),
+        ]
     )
     return {
         "image": image,

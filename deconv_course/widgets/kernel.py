@@ -5,6 +5,8 @@ Taught in notebooks/02_core_concepts.ipynb.
 
 from __future__ import annotations
 
+import unicodedata
+
 import ipywidgets as ipw
 import numpy as np
 
@@ -23,17 +25,21 @@ def _matrix_text(array, fmt="{:7.2f}"):
     return "\n".join(rows)
 
 
+def _width(text):
+    """Columns ``text`` takes in a monospaced font: 汉字 (East Asian wide) take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _side_by_side(blocks, gap="   "):
     """Join (title, text) blocks into columns, so small matrices sit next to each other."""
     columns = [[title, *text.splitlines()] for title, text in blocks]
-    widths = [max(len(line) for line in column) for column in columns]
+    widths = [max(_width(line) for line in column) for column in columns]
     height = max(len(column) for column in columns)
     lines = []
     for i in range(height):
-        cells = [
-            (column[i] if i < len(column) else "").ljust(width) for column, width in zip(columns, widths)
-        ]
-        lines.append(gap.join(cells).rstrip())
+        cells = [column[i] if i < len(column) else "" for column in columns]
+        padded = [cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths)]
+        lines.append(gap.join(padded).rstrip())
     return "\n".join(lines)
 
 
@@ -132,24 +138,27 @@ def kernel_demo(
     image_conv = numpy_ops.convolve2d(image, kernel, mode="same")
     flip_gap = float(np.max(np.abs(image_conv - numpy_ops.correlate2d(image, flipped, mode="same"))))
     differ = not np.allclose(small_corr, small_conv) or not np.allclose(image_corr, image_conv)
-    chosen = "cross-correlation" if mode == "correlate" else "convolution"
+    chosen = tr("cross-correlation") if mode == "correlate" else tr("convolution")
     text = "\n".join(
         [
             _side_by_side(
-                [("kernel k", _matrix_text(kernel)), ("flip(k), rotated 180 deg", _matrix_text(flipped))]
+                [
+                    (tr("kernel k"), _matrix_text(kernel)),
+                    (tr("flip(k), rotated 180 deg"), _matrix_text(flipped)),
+                ]
             ),
             "",
             _side_by_side(
                 [
-                    ("small image x", _matrix_text(small_image)),
-                    ("cross-correlation (F.conv2d)", _matrix_text(small_corr)),
-                    ("true convolution", _matrix_text(small_conv)),
+                    (tr("small image x"), _matrix_text(small_image)),
+                    (tr("cross-correlation (F.conv2d)"), _matrix_text(small_corr)),
+                    (tr("true convolution"), _matrix_text(small_conv)),
                 ]
             ),
             "",
-            f"both 'same' size with zero padding; shown on the image below: {chosen}",
-            f"convolve2d(x, k) - correlate2d(x, flip(k)): max |difference| = {flip_gap:.1e}",
-            (
+            tr("both 'same' size with zero padding; shown on the image below: {chosen}", chosen=chosen),
+            tr("convolve2d(x, k) - correlate2d(x, flip(k)): max |difference| = {gap:.1e}", gap=flip_gap),
+            tr(
                 "correlation and convolution DIFFER for this kernel (it is not symmetric under flip)"
                 if differ
                 else "correlation and convolution AGREE (the kernel equals its flip)"
