@@ -2,7 +2,8 @@
 
 A learner opens their work copy of an exercise (``deconv-course work``), writes a wrong answer,
 runs ``check(...)`` and sees the failure and a hint; fixes the answer and sees it pass; then runs
-``progress()``. A terminal opened in the lab finds ``deconv-course``. Screenshots of each step
+``progress()``. The same loop runs in the Chinese edition's work copy (``work/zh-CN/``), where
+every word ``check()`` and ``progress()`` say is Chinese. A terminal opened in the lab finds ``deconv-course``. Screenshots of each step
 are saved next to the test's temporary folder (and to $DECONV_SCREENSHOTS when set).
 
 Uses the server and browser fixtures of ``tests/test_browser.py`` (same requirements, same
@@ -38,17 +39,25 @@ WRONG = (
 RIGHT = WRONG.replace("    kernel = kernel[::-1, ::-1]  # wrong: flipping makes it a true convolution\n", "")
 
 
+# What each edition's check() and progress() say: (work copy, failed, the hint's word, passed, a status word)
+EDITIONS = {
+    "en": (f"work/{EXERCISE}", "hint", "flip", "passed", "not attempted"),
+    "zh-CN": (f"work/zh-CN/{EXERCISE}", "提示", "翻转", "通过", "未作答"),
+}
+
+
 def _course_in(root: Path) -> None:
-    """The course's exercises as committed, and the learner's work copies made by the CLI."""
-    (root / "exercises").mkdir()
-    for path in sorted((REPO / "exercises").glob("ex*.ipynb")):
-        done = subprocess.run(
-            ["git", "-C", str(REPO), "show", f"HEAD:exercises/{path.name}"], capture_output=True, text=True
-        )
-        text = done.stdout if done.returncode == 0 else path.read_text(encoding="utf-8")
-        (root / "exercises" / path.name).write_text(text, encoding="utf-8")
+    """The course's exercises (both editions) as committed, and the work copies made by the CLI."""
+    for folder in ("exercises", "zh-CN/exercises"):
+        (root / folder).mkdir(parents=True)
+        for path in sorted((REPO / folder).glob("ex*.ipynb")):
+            done = subprocess.run(
+                ["git", "-C", str(REPO), "show", f"HEAD:{folder}/{path.name}"], capture_output=True, text=True
+            )
+            text = done.stdout if done.returncode == 0 else path.read_text(encoding="utf-8")
+            (root / folder / path.name).write_text(text, encoding="utf-8")
     assert cli.main(["work", "--course-dir", str(root)]) == 0
-    assert (root / "work" / EXERCISE).is_file()
+    assert (root / "work" / EXERCISE).is_file() and (root / "work" / "zh-CN" / EXERCISE).is_file()
 
 
 def _shots(tmp_path: Path) -> list[Path]:
@@ -82,8 +91,10 @@ def _run_cell_and_next(page, cell) -> None:
     page.keyboard.press("Shift+Enter")
 
 
-def test_wrong_answer_hint_fix_pass_progress(browser_tools, lab_server):  # noqa: F811 (shared fixtures)
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_wrong_answer_hint_fix_pass_progress(edition, browser_tools, lab_server):  # noqa: F811 (shared fixtures)
     chromium, sync_playwright, expect = browser_tools
+    work_copy, hint_word, mistake_word, passed_word, status_word = EDITIONS[edition]
     tmp_path = lab_server["tmp_path"]
     root = tmp_path / "root"
     _course_in(root)
@@ -99,7 +110,7 @@ def test_wrong_answer_hint_fix_pass_progress(browser_tools, lab_server):  # noqa
         page = context.pages[0] if context.pages else context.new_page()
         step = "open"
         try:
-            page.goto(f"{lab_server['url']}/lab/tree/work/{EXERCISE}?token={lab_server['token']}")
+            page.goto(f"{lab_server['url']}/lab/tree/{work_copy}?token={lab_server['token']}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
             _wait_idle(page)
 
@@ -124,20 +135,20 @@ def test_wrong_answer_hint_fix_pass_progress(browser_tools, lab_server):  # noqa
             _run_cell_and_next(page, stub)
             _wait_idle(page)
             expect(output).to_contain_text(QUESTION, timeout=60_000)
-            expect(output).to_contain_text("hint", ignore_case=True)
-            expect(output).to_contain_text("flip", ignore_case=True)  # the hint names the mistake
+            expect(output).to_contain_text(hint_word, ignore_case=True)
+            expect(output).to_contain_text(mistake_word, ignore_case=True)  # the hint names the mistake
             checked.scroll_into_view_if_needed()
-            _screenshot(page, tmp_path, "1-wrong")
+            _screenshot(page, tmp_path, f"{edition}-1-wrong")
 
             step = "right"
             _replace_cell(page, stub, RIGHT)
             _run_cell_and_next(page, stub)
             _wait_idle(page)
-            expect(output).not_to_contain_text("hint", ignore_case=True, timeout=60_000)
-            expect(output).to_contain_text("passed")
+            expect(output).not_to_contain_text(hint_word, ignore_case=True, timeout=60_000)
+            expect(output).to_contain_text(passed_word)
             expect(output).to_contain_text(QUESTION)
             checked.scroll_into_view_if_needed()
-            _screenshot(page, tmp_path, "2-right")
+            _screenshot(page, tmp_path, f"{edition}-2-right")
 
             step = "progress"
             last = cells.last
@@ -152,11 +163,15 @@ def test_wrong_answer_hint_fix_pass_progress(browser_tools, lab_server):  # noqa
             shown_output = shown.locator(".jp-OutputArea")
             expect(shown_output).to_contain_text(QUESTION, timeout=60_000)
             expect(shown_output).to_contain_text("ex03.")  # every exercise's questions are listed
+            expect(shown_output).to_contain_text(status_word)
             shown.scroll_into_view_if_needed()
-            _screenshot(page, tmp_path, "3-progress")
+            _screenshot(page, tmp_path, f"{edition}-3-progress")
             assert "Traceback" not in shown_output.inner_text()
+            if edition != "en":  # nothing the learner reads is left in English
+                for english in ("passed", "failed", "not attempted", "question", "expected", "returned"):
+                    assert english not in output.inner_text() + shown_output.inner_text(), english
         finally:
-            _screenshot(page, tmp_path, f"last-{step}")
+            _screenshot(page, tmp_path, f"{edition}-last-{step}")
             context.close()
 
 

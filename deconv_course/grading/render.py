@@ -292,9 +292,9 @@ def _panels(
         with np.errstate(all="ignore"):
             mask = ~np.isclose(got.astype(complex), exp.astype(complex), rtol=rtol, atol=atol)
     if exp is not None:
-        out.append(("expected", exp, None))
+        out.append((tr("expected"), exp, None))
     if got is not None:
-        out.append(("returned", got, mask))
+        out.append((tr("returned"), got, mask))
     return out
 
 
