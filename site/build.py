@@ -17,6 +17,9 @@ What it does, in order (nothing is executed, nothing is downloaded):
      is replaced by a **static picture**: the explorer is built here, at its default settings,
      by the same pure functions it calls in a kernel (``widgets.*_demo`` and ``plotting``),
      and its PNG and text are stored as the cell's output, with a note on how to run it live.
+     The Chinese edition's explorers are drawn with the course language set to ``zh-CN``
+     (``DECONV_COURSE_LANG``, restored afterwards: :func:`course_language`), so their labels,
+     titles and texts are the Chinese ones, and their note is in Chinese.
      Other widget outputs (progress bars) fall back to their ``text/plain`` form.
 
    Markdown links to files that are not on the site (``solutions/``, folders, source files)
@@ -25,13 +28,20 @@ What it does, in order (nothing is executed, nothing is downloaded):
    ``site/.npm`` (``npm install --prefix site/.npm mathjax@3.2.2``) into the site's ``_static``:
    formulas are typeset by that copy, never by a CDN.
 3. **Run Sphinx** (myst-nb, ``nb_execution_mode = "off"``, theme furo, whose icons are inline
-   SVG and whose fonts are the reader's own) with ``site/conf.py``.
+   SVG and whose fonts are the reader's own) with ``site/conf.py``. For every page, conf.py asks
+   :func:`page_language` and :func:`counterpart` which edition it belongs to and where the same
+   page is in the other edition: ``<html lang="en">`` or ``<html lang="zh-CN">``, and a language
+   switch at the top of the page (``site/_templates/page.html``): a plain ``<a href hreflang>``
+   "中文" on English pages, "English" on Chinese pages. A page whose counterpart is missing
+   links to the other edition's front page instead (and says so in its ``title``); Sphinx's own
+   pages (search, index of terms) have no switch.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import copy
 import html
 import json
@@ -40,6 +50,7 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 SITE = Path(__file__).resolve().parent
@@ -57,6 +68,11 @@ READMES = {"README.md": "index.md", "README.zh-CN.md": "index.zh-CN.md"}  # fron
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 COLAB_TAG = "colab-setup"
 
+# The two editions: the language of each, the name its switch link shows, its front page.
+LANGUAGES = ("en", ZH)
+LANGUAGE_NAMES = {"en": "English", ZH: "中文"}
+FRONT_PAGES = {"en": "index", ZH: "index.zh-CN"}
+
 # The four explorers: the call that makes one in a cell -> what its static picture says.
 EXPLORERS = {
     "kernel_explorer": "the kernel explorer (cross-correlation vs convolution)",
@@ -64,8 +80,62 @@ EXPLORERS = {
     "checkerboard_explorer": "the checkerboard-artifact explorer",
     "restoration_explorer": "the restoration explorer (degraded vs restored)",
 }
+EXPLORERS_ZH = {
+    "kernel_explorer": "卷积核探索器（互相关与卷积）",
+    "arithmetic_explorer": "卷积算术探索器",
+    "checkerboard_explorer": "棋盘格伪影探索器",
+    "restoration_explorer": "图像复原探索器（退化图像与复原结果）",
+}
 _EXPLORER_CALL = re.compile(r"\b(" + "|".join(EXPLORERS) + r")\(\s*\)")
 _LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(([^)\s]+)\)")
+
+
+def page_language(docname: str) -> str:
+    """The edition a page belongs to: ``"zh-CN"`` for ``index.zh-CN`` and ``zh-CN/...``, else ``"en"``.
+
+    ``docname`` is Sphinx's name of the page, without suffix (``zh-CN/notebooks/01_background``).
+    """
+    return ZH if docname == FRONT_PAGES[ZH] or docname.startswith(f"{ZH}/") else "en"
+
+
+def counterpart(docname: str, docnames: set[str] | frozenset[str]) -> tuple[str, bool] | None:
+    """Where the language switch of ``docname`` leads: ``(other docname, same page?)``.
+
+    ``notebooks/X`` <-> ``zh-CN/notebooks/X``, ``exercises/X`` <-> ``zh-CN/exercises/X``,
+    ``index`` <-> ``index.zh-CN``. When that page is not among ``docnames`` (the site's pages)
+    the switch leads to the other edition's front page (``same page?`` is False); ``None`` when
+    ``docname`` is not one of the site's pages (Sphinx's search and index pages) or the other
+    edition has no front page either.
+    """
+    if docname not in docnames:
+        return None
+    lang = page_language(docname)
+    other = ZH if lang == "en" else "en"
+    if docname == FRONT_PAGES[lang]:
+        target = FRONT_PAGES[other]
+    elif lang == "en":
+        target = f"{ZH}/{docname}"
+    else:
+        target = docname.removeprefix(f"{ZH}/")
+    if target in docnames:
+        return target, True
+    return (FRONT_PAGES[other], False) if FRONT_PAGES[other] in docnames else None
+
+
+@contextlib.contextmanager
+def course_language(lang: str) -> Iterator[None]:
+    """Set the course language (``DECONV_COURSE_LANG``) inside the block, restore it after."""
+    from deconv_course.i18n import LANGUAGE_ENV
+
+    previous = os.environ.get(LANGUAGE_ENV)
+    os.environ[LANGUAGE_ENV] = lang
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(LANGUAGE_ENV, None)
+        else:
+            os.environ[LANGUAGE_ENV] = previous
 
 
 def _is_external(target: str) -> bool:
@@ -100,26 +170,52 @@ def _toctree(caption: str, entries: list[str]) -> str:
     return "\n".join(lines + entries + ["```", ""])
 
 
-def _explorer_snapshot(name: str) -> list[dict]:
-    """The outputs that stand in for a live explorer: its PNG at default settings and a note."""
+def _explorer_note(name: str, title: str, settings: str, text: str, lang: str) -> str:
+    """The note under a static explorer picture, in ``lang``."""
+    if lang == ZH:
+        body = (
+            f"这是{html.escape(EXPLORERS_ZH[name])}，即 <code>widgets.{name}()</code>，按它的默认设置"
+            f"（{html.escape(settings)}），由它在笔记本中调用的同一组函数绘制一次。在本网站上它的控件"
+            f"不能拖动：在 JupyterLab（<code>make lab COURSE_LANG=zh-CN</code>）、Binder、Colab 或 "
+            f"JupyterHub 中打开这个笔记本（见英文首页的 <em>Where to run it</em> 一节），"
+            f"每拖动一个滑块，它都会重新绘制。"
+        )
+        heading = f"{html.escape(title)} — 交互探索器的静态图片"
+    else:
+        body = (
+            f"This is {html.escape(EXPLORERS[name])}, <code>widgets.{name}()</code>, drawn once "
+            f"at its default settings ({html.escape(settings)}) by the same functions it calls in a "
+            f"notebook. On this site its controls cannot move: open the notebook in JupyterLab "
+            f"(<code>make lab</code>), on Binder, in Colab or on a JupyterHub (see "
+            f"<em>Where to run it</em> on the front page) and every slider redraws it."
+        )
+        heading = f"{html.escape(title)} — a static picture of a live explorer"
+    return (
+        f"<div class='admonition note deconv-static-explorer' lang='{lang}'>"
+        f"<p class='admonition-title'>{heading}</p><p>{body}</p>"
+        f"<pre>{html.escape(text)}</pre></div>"
+    )
+
+
+def _explorer_snapshot(name: str, lang: str = "en") -> list[dict]:
+    """The outputs that stand in for a live explorer: its PNG at default settings and a note.
+
+    The explorer is built with the course language set to ``lang`` (:func:`course_language`):
+    its title, labels, figure and text are the ones a learner of that edition sees.
+    """
     from deconv_course import widgets
 
-    explorer = getattr(widgets, name)()
+    with course_language(lang):
+        explorer = getattr(widgets, name)()
     png = explorer.figure.value
     text = explorer.state.get("text", "")
+    # The explorer's header (its first child) holds its title, translated like its labels.
+    header = explorer.children[0].value if explorer.children else ""
+    title = html.unescape(re.sub(r"<[^>]+>", "", header)).strip() or name
     # The kernel explorer's 25 cell values are in its text already; name the other controls.
     values = {k: v for k, v in explorer.values().items() if not re.fullmatch(r"k\d\d", k)}
     settings = ", ".join(f"{key}={value!r}" for key, value in values.items())
-    note = (
-        f"<div class='admonition note deconv-static-explorer'>"
-        f"<p class='admonition-title'>A static picture of a live explorer</p>"
-        f"<p>This is {html.escape(EXPLORERS[name])}, <code>widgets.{name}()</code>, drawn once "
-        f"at its default settings ({html.escape(settings)}) by the same functions it calls in a "
-        f"notebook. On this site its controls cannot move: open the notebook in JupyterLab "
-        f"(<code>make lab</code>), on Binder, in Colab or on a JupyterHub (see "
-        f"<em>Where to run it</em> on the front page) and every slider redraws it.</p>"
-        f"<pre>{html.escape(text)}</pre></div>"
-    )
+    note = _explorer_note(name, title, settings, text, lang)
     return [
         {
             "output_type": "display_data",
@@ -131,7 +227,12 @@ def _explorer_snapshot(name: str) -> list[dict]:
 
 
 def stage_notebook(path: Path, page: str, pages: set[str], snapshots: dict) -> dict:
-    """The notebook as the site shows it (see the module docstring); ``path`` is left unchanged."""
+    """The notebook as the site shows it (see the module docstring); ``path`` is left unchanged.
+
+    ``snapshots`` caches the static explorers by ``(name, language)``; the language is the
+    edition of ``page`` (:func:`page_language`).
+    """
+    lang = page_language(page.removesuffix(".ipynb"))
     nb = json.loads(path.read_text(encoding="utf-8"))
     nb.get("metadata", {}).pop("widgets", None)
     cells = []
@@ -145,10 +246,10 @@ def stage_notebook(path: Path, page: str, pages: set[str], snapshots: dict) -> d
             call = _EXPLORER_CALL.search(source)
             has_widget = any(WIDGET_VIEW in out.get("data", {}) for out in cell.get("outputs", []))
             if call and (has_widget or not cell.get("outputs")):
-                name = call.group(1)
-                if name not in snapshots:
-                    snapshots[name] = _explorer_snapshot(name)
-                cell["outputs"] = copy.deepcopy(snapshots[name])
+                key = (call.group(1), lang)
+                if key not in snapshots:
+                    snapshots[key] = _explorer_snapshot(*key)
+                cell["outputs"] = copy.deepcopy(snapshots[key])
         cells.append(cell)
     nb["cells"] = cells
     return nb
@@ -192,7 +293,8 @@ def stage() -> dict:
             (SRC / folder / path.name).write_text(
                 json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8"
             )
-    return {"pages": sorted(pages), "explorers": sorted(snapshots)}
+    explorers = sorted(f"{name} ({lang})" for name, lang in snapshots)
+    return {"pages": sorted(pages), "explorers": explorers}
 
 
 def stage_mathjax() -> None:

@@ -8,7 +8,13 @@ math, an exercise and the explorer gallery it checks that
 * every ``<img>`` loaded (``naturalWidth > 0``);
 * every internal link (and its ``#fragment``) resolves: HTTP 200 and the anchor exists;
 * **no request leaves the machine**: every request to a host other than 127.0.0.1 is aborted
-  and recorded, and the record must be empty (no CDN, no web font, no widget manager).
+  and recorded, and the record must be empty (no CDN, no web font, no widget manager);
+* the **language switch** leads from an English lesson to the same lesson in Chinese and back,
+  by keyboard and by mouse, with JavaScript on and off.
+
+Without a browser: every page of the site has its edition's ``<html lang>`` and exactly one
+switch link, to the same page of the other edition (which links back); the Chinese edition's
+static explorers were drawn with the course language set to zh-CN and carry a Chinese note.
 
 The site is (re)built first when it is missing or older than its sources and the ``[site]``
 extra and MathJax (``make site``) are there. Needs Debian's chromium and Playwright for Python;
@@ -19,6 +25,7 @@ Screenshots go to ``$TMPDIR/deconv_site_*.png``.
 from __future__ import annotations
 
 import functools
+import html.parser
 import http.server
 import importlib.util
 import os
@@ -87,6 +94,7 @@ def _sources_newer_than_site() -> bool:
         return True
     built = index.stat().st_mtime
     inputs = [REPO / "README.md", REPO / "README.zh-CN.md", *SITE.glob("*.py"), *(SITE / "_static").glob("*")]
+    inputs += [*(SITE / "_templates").glob("*")]
     inputs += [*(REPO / "notebooks").glob("*.ipynb"), *(REPO / "exercises").glob("*.ipynb")]
     inputs += [*(REPO / "zh-CN").glob("*/*.ipynb")]
     return any(path.stat().st_mtime > built for path in inputs)
@@ -275,3 +283,278 @@ def test_site_html_names_no_external_resource(site_dir):
         if css_remote.search(path.read_text(encoding="utf-8", errors="replace"))
     ]
     assert not offenders, f"pages that load from another host: {offenders}"
+
+
+# --- the two editions: language switch and <html lang> --------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _site_build():
+    """site/build.py as a module (it is a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("deconv_site_build_under_test", SITE / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _PageFacts(html.parser.HTMLParser):
+    """The ``<html lang>``, the switch links (href, hreflang, text) and the static-explorer notes."""
+
+    def __init__(self):
+        super().__init__()
+        self.lang = None
+        self.switches: list[dict] = []
+        self.notes: list[dict] = []
+        self._in_switch = None
+        self._in_note_title = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if tag == "html":
+            self.lang = attrs.get("lang")
+        elif tag == "a" and "deconv-lang-link" in classes:
+            self._in_switch = {"href": attrs.get("href"), "hreflang": attrs.get("hreflang"), "text": ""}
+            self.switches.append(self._in_switch)
+        elif tag == "div" and "deconv-static-explorer" in classes:
+            self.notes.append({"lang": attrs.get("lang"), "title": ""})
+        elif tag == "p" and "admonition-title" in classes and self.notes and not self.notes[-1]["title"]:
+            self._in_note_title = self.notes[-1]
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self._in_switch = None
+        elif tag == "p":
+            self._in_note_title = None
+
+    def handle_data(self, data):
+        if self._in_switch is not None:
+            self._in_switch["text"] += data.strip()
+        if self._in_note_title is not None:
+            self._in_note_title["title"] += data
+
+
+def _facts(path: Path) -> _PageFacts:
+    facts = _PageFacts()
+    facts.feed(path.read_text(encoding="utf-8"))
+    return facts
+
+
+def test_counterpart_pairs_the_editions_and_falls_back_to_the_front_page():
+    """build.counterpart on a small made-up site: pairs, a missing translation, Sphinx's own pages."""
+    build = _site_build()
+    docs = {
+        "index", "index.zh-CN", "notebooks/01_background", "zh-CN/notebooks/01_background",
+        "exercises/ex01_two_meanings", "zh-CN/exercises/ex01_two_meanings", "notebooks/99_new",
+    }  # fmt: skip
+    assert build.counterpart("index", docs) == ("index.zh-CN", True)
+    assert build.counterpart("index.zh-CN", docs) == ("index", True)
+    assert build.counterpart("notebooks/01_background", docs) == ("zh-CN/notebooks/01_background", True)
+    assert build.counterpart("zh-CN/notebooks/01_background", docs) == ("notebooks/01_background", True)
+    assert build.counterpart("zh-CN/exercises/ex01_two_meanings", docs) == (
+        "exercises/ex01_two_meanings",
+        True,
+    )
+    # Not translated yet: the switch leads to the other edition's front page, and says it is not the page.
+    assert build.counterpart("notebooks/99_new", docs) == ("index.zh-CN", False)
+    # Sphinx's search and index pages are not pages of either edition: no switch.
+    assert build.counterpart("search", docs) is None
+    assert build.counterpart("genindex", docs) is None
+    # A site without a Chinese front page has nowhere to fall back to.
+    assert build.counterpart("notebooks/99_new", {"index", "notebooks/99_new"}) is None
+    assert [build.page_language(d) for d in ("index", "index.zh-CN", "zh-CN/notebooks/x", "notebooks/x")] == [
+        "en", "zh-CN", "zh-CN", "en",
+    ]  # fmt: skip
+
+
+def test_chinese_explorers_are_drawn_with_the_course_language_zh_cn(monkeypatch):
+    """Staging the zh-CN gallery builds every explorer under DECONV_COURSE_LANG=zh-CN, then restores it."""
+    from types import SimpleNamespace
+
+    from deconv_course import i18n, widgets
+
+    build = _site_build()
+    seen: dict[str, list[str]] = {}
+
+    def fake(name):
+        def make():
+            lang = i18n.language()
+            seen.setdefault(lang, []).append(name)
+            header = SimpleNamespace(value=f"<b>{i18n.translate('passed')} {name}</b>")
+            return SimpleNamespace(
+                figure=SimpleNamespace(value=b"\x89PNG fake"),
+                state={"text": f"drawn in {lang}"},
+                children=[header],
+                values=lambda: {"size": 3},
+            )
+
+        return make
+
+    for name in build.EXPLORERS:
+        monkeypatch.setattr(widgets, name, fake(name))
+    monkeypatch.setenv(i18n.LANGUAGE_ENV, "en")
+    staged = {}
+    for folder in ("notebooks", "zh-CN/notebooks"):
+        page = f"{folder}/07_explorer_gallery.ipynb"
+        staged[folder] = build.stage_notebook(REPO / page, page, {page}, {})
+    assert os.environ[i18n.LANGUAGE_ENV] == "en", "the course language was not restored after staging"
+    assert sorted(seen) == ["en", "zh-CN"] and all(
+        sorted(v) == sorted(build.EXPLORERS) for v in seen.values()
+    )
+
+    for folder, nb in staged.items():
+        notes = [
+            out["data"]["text/html"]
+            for cell in nb["cells"]
+            for out in cell.get("outputs", [])
+            if "deconv-static-explorer" in out.get("data", {}).get("text/html", "")
+        ]
+        assert len(notes) == 4, folder
+        for note in notes:
+            prose = re.sub(r"<pre>.*?</pre>|<code>.*?</code>|<[^>]+>", "", note, flags=re.S)
+            chinese = len(CJK.findall(prose))
+            if folder.startswith("zh-CN"):
+                assert "lang='zh-CN'" in note and "drawn in zh-CN" in note and "通过" in note
+                assert chinese > 40, f"the note on a Chinese page is not Chinese: {prose!r}"
+            else:
+                assert "lang='en'" in note and "drawn in en" in note and "passed" in note
+                assert chinese == 0, f"Chinese in the note of an English page: {prose!r}"
+
+
+def _doc_pages(site_dir: Path) -> dict[str, Path]:
+    """The site's pages that come from a staged source (not Sphinx's search/genindex): rel path -> file."""
+    src = site_dir.parent / "src"
+    sources = [
+        p for p in src.rglob("*") if p.suffix in (".md", ".ipynb") and "jupyter_execute" not in p.parts
+    ]
+    return {p.relative_to(src).with_suffix(".html").as_posix(): site_dir / p.relative_to(src).with_suffix(".html")
+            for p in sources}  # fmt: skip
+
+
+def _mirror(rel: str) -> str:
+    """The same page in the other edition (the test's own statement of the pairing)."""
+    if rel == "index.html":
+        return "index.zh-CN.html"
+    if rel == "index.zh-CN.html":
+        return "index.html"
+    return rel.removeprefix("zh-CN/") if rel.startswith("zh-CN/") else f"zh-CN/{rel}"
+
+
+def test_every_page_switches_to_its_counterpart_in_the_other_language(site_dir):
+    pages = _doc_pages(site_dir)
+    assert "notebooks/02_core_concepts.html" in pages and "zh-CN/notebooks/02_core_concepts.html" in pages
+    problems = []
+    for rel, path in sorted(pages.items()):
+        chinese = rel == "index.zh-CN.html" or rel.startswith("zh-CN/")
+        lang, other_lang = ("zh-CN", "en") if chinese else ("en", "zh-CN")
+        facts = _facts(path)
+        if facts.lang != lang:
+            problems.append(f"{rel}: <html lang={facts.lang!r}>, expected {lang!r}")
+        if len(facts.switches) != 1:
+            problems.append(f"{rel}: {len(facts.switches)} language switch links, expected exactly 1")
+            continue
+        link = facts.switches[0]
+        target = os.path.normpath((Path(rel).parent / link["href"]).as_posix())
+        expected = (
+            _mirror(rel) if _mirror(rel) in pages else ("index.html" if chinese else "index.zh-CN.html")
+        )
+        if target != expected:
+            problems.append(f"{rel}: switch leads to {target}, expected {expected}")
+        if not (site_dir / target).is_file():
+            problems.append(f"{rel}: switch leads to a missing file {target}")
+        if link["text"] != ("English" if chinese else "中文") or link["hreflang"] != other_lang:
+            problems.append(f"{rel}: switch reads {link['text']!r} with hreflang={link['hreflang']!r}")
+        if target == _mirror(rel) and (site_dir / target).is_file():  # and back again
+            back = _facts(site_dir / target).switches
+            if len(back) != 1 or os.path.normpath((Path(target).parent / back[0]["href"]).as_posix()) != rel:
+                problems.append(f"{rel}: {target} does not switch back to it")
+    for rel in ("search.html", "genindex.html"):  # Sphinx's own pages: English, no switch
+        if (site_dir / rel).is_file():
+            facts = _facts(site_dir / rel)
+            if facts.switches or facts.lang != "en":
+                problems.append(f"{rel}: lang={facts.lang!r}, {len(facts.switches)} switch links")
+    assert not problems, "\n".join(problems)
+
+
+def test_chinese_gallery_shows_chinese_static_explorers(site_dir):
+    """The zh-CN gallery's notes are Chinese and carry the explorers' titles as the catalogue translates them."""
+    from deconv_course.i18n import translate
+
+    english = _facts(site_dir / "notebooks" / "07_explorer_gallery.html").notes
+    chinese = _facts(site_dir / "zh-CN" / "notebooks" / "07_explorer_gallery.html").notes
+    assert len(english) == len(chinese) == 4
+    assert all(n["lang"] == "en" for n in english) and all(n["lang"] == "zh-CN" for n in chinese)
+    titles_en = [n["title"].split(" — ")[0] for n in english]
+    titles_zh = [n["title"].split(" — ")[0] for n in chinese]
+    assert titles_zh == [translate(title, lang="zh-CN") for title in titles_en]
+    assert any(CJK.search(title) for title in titles_zh), titles_zh  # at least one title is translated today
+    assert all(CJK.search(n["title"].split(" — ")[1]) for n in chinese)
+
+
+def test_language_switch_round_trip_in_the_browser(browser, server):
+    """English lesson -> 中文 (keyboard) -> same lesson in Chinese -> English (mouse) -> back; then without JS."""
+    outside: list[str] = []
+    start = server + "notebooks/02_core_concepts.html"
+    chinese = server + "zh-CN/notebooks/02_core_concepts.html"
+
+    def round_trip(page, label):
+        switch = page.locator("a.deconv-lang-link")
+        assert switch.count() == 1 and switch.inner_text() == "中文"
+        assert switch.is_visible()
+        box = switch.bounding_box()
+        assert box is not None and box["y"] < 200, f"the switch is not near the top of the page: {box}"
+        english_h1 = page.locator("h1").first.inner_text()
+        page.screenshot(path=str(SCREENSHOTS / f"deconv_site_switch_en{label}.png"))
+        if label == "":  # keyboard: focus the link and press Enter
+            switch.focus()
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+        else:
+            with page.expect_navigation():
+                switch.click()
+        assert page.url == chinese, page.url
+        assert page.evaluate("() => document.documentElement.lang") == "zh-CN"
+        chinese_h1 = page.locator("h1").first.inner_text()
+        # Both titles are bilingual; the Chinese one leads with Chinese, and so does its text.
+        assert re.match(r"02 · [A-Za-z]", english_h1) and re.match(r"02 · [\u4e00-\u9fff]", chinese_h1), (
+            english_h1,
+            chinese_h1,
+        )
+        text = page.evaluate(_TEXT_OUTSIDE_CODE)
+        assert len(CJK.findall(text)) > 0.3 * len(re.findall(r"\w", text)), (
+            "the Chinese page is mostly not Chinese"
+        )
+        page.screenshot(path=str(SCREENSHOTS / f"deconv_site_switch_zh{label}.png"))
+        back = page.locator("a.deconv-lang-link")
+        assert back.count() == 1 and back.inner_text() == "English" and back.is_visible()
+        with page.expect_navigation():
+            back.click()
+        assert page.url == start, page.url
+        assert page.evaluate("() => document.documentElement.lang") == "en"
+        assert page.locator("h1").first.inner_text() == english_h1
+
+    context, page, errors = _open(browser, start, outside)
+    try:
+        round_trip(page, "")
+        assert not errors, errors
+    finally:
+        context.close()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+
+    def route(route_, request):
+        if urllib.parse.urlsplit(request.url).hostname == "127.0.0.1":
+            route_.continue_()
+        else:
+            outside.append(request.url)
+            route_.abort()
+
+    context.route("**/*", route)
+    try:
+        page = context.new_page()
+        page.goto(start, wait_until="load")
+        round_trip(page, "_nojs")
+    finally:
+        context.close()
+    assert not outside, f"requests left the machine: {sorted(set(outside))}"
