@@ -2,6 +2,8 @@
 
 One OK/FAIL line per requirement, read from the installed distribution's metadata (pyproject.toml
 is the one list), then the torch device, the CJK font and bubblewrap (information, never a FAIL).
+The lines speak the learner's language (:mod:`deconv_course.i18n`); the ``OK``/``FAIL``/``--``
+words, names, versions and commands stay as they are in every language.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 from pathlib import Path
 
 from ._paths import checkout_root
+from .i18n import translate as tr
 
 # The distribution whose metadata lists the requirements (pyproject.toml is the one list).
 DISTRIBUTION = "deconv-course"
@@ -80,11 +83,13 @@ def check_env(verbose: bool = True, include: tuple[str, ...] = ("core", "test"))
         own = f"{DISTRIBUTION} {metadata.version(DISTRIBUTION)}"
     except metadata.PackageNotFoundError:
         needed = []
-        own = f"{DISTRIBUTION} not installed"
+        own = tr("{name} not installed", name=DISTRIBUTION)
         all_ok = False
         lines.append(
-            f"  FAIL  {DISTRIBUTION:<20} not installed (no package metadata): run `make lab` "
-            f"or `pip install -e .` in the course folder"
+            f"  FAIL  {DISTRIBUTION:<20} "
+            + tr(
+                "not installed (no package metadata): run `make lab` or `pip install -e .` in the course folder"
+            )
         )
     for module, dist, specifier, group in needed:
         try:
@@ -95,11 +100,13 @@ def check_env(verbose: bool = True, include: tuple[str, ...] = ("core", "test"))
                 version = str(getattr(mod, "__version__", "0"))
             ok = SpecifierSet(specifier).contains(version, prereleases=True)
             status = "OK" if ok else "FAIL"
-            detail = version if ok else f"{version} (need {specifier})"
+            detail = (
+                version if ok else tr("{version} (need {specifier})", version=version, specifier=specifier)
+            )
         except Exception as exc:  # ImportError, or a broken install raising anything
             ok = False
             status = "FAIL" if group in include else "--"
-            detail = f"missing ({type(exc).__name__}); needed for {group}"
+            detail = tr("missing ({error}); needed for {group}", error=type(exc).__name__, group=group)
         if not ok and group in include:
             all_ok = False
         lines.append(f"  {status:<4}  {dist:<20} {detail}")
@@ -109,7 +116,7 @@ def check_env(verbose: bool = True, include: tuple[str, ...] = ("core", "test"))
 
         device = str(pick_device())
     except Exception as exc:
-        device = f"unknown ({type(exc).__name__}: {exc})"
+        device = tr("unknown ({error})", error=f"{type(exc).__name__}: {exc}")
         all_ok = False
 
     try:
@@ -117,34 +124,37 @@ def check_env(verbose: bool = True, include: tuple[str, ...] = ("core", "test"))
     except Exception:  # matplotlib missing: already a FAIL line above
         font = None
     if font:
-        font_line = f"  CJK font: {font} — Chinese titles render"
+        font_line = tr("  CJK font: {font} — Chinese titles render", font=font)
     else:
-        font_line = (
+        font_line = tr(
             "  CJK font: none — Chinese titles show as boxes; install Debian's fonts-noto-cjk "
             "(or any Noto Sans CJK / Source Han Sans font), then `rm -rf ~/.cache/matplotlib` once "
             "so that matplotlib sees it"
         )
     bwrap = shutil.which("bwrap")
     if bwrap:
-        jail_line = f"  bubblewrap: {bwrap} — `deconv-course grade` can jail each kernel"
+        jail_line = tr("  bubblewrap: {path} — `deconv-course grade` can jail each kernel", path=bwrap)
     else:
-        jail_line = (
+        jail_line = tr(
             "  bubblewrap: not found — `deconv-course grade` needs it to jail kernels; "
             "install Debian's bubblewrap"
         )
 
     if verbose:
         # from a checkout, say so (a notebook's output then reads the same on every machine)
-        where = "this checkout's deconv_course/" if checkout_root() else str(Path(__file__).resolve().parent)
-        print(f"Python {sys.version.split()[0]} | {own} ({where})")
+        where = (
+            tr("this checkout's deconv_course/") if checkout_root() else str(Path(__file__).resolve().parent)
+        )
+        print(tr("Python {version} | {own} ({where})", version=sys.version.split()[0], own=own, where=where))
         print("\n".join(lines))
-        print(f"  torch device: {device}  (override with DECONV_DEVICE=cpu|cuda|mps)")
+        print(tr("  torch device: {device}  (override with DECONV_DEVICE=cpu|cuda|mps)", device=device))
         print(font_line)
         print(jail_line)
         print(
-            "Environment OK"
+            tr("Environment OK")
             if all_ok
-            else "Environment has FAILs: run `make lab` (or "
-            '`pip install -e ".[test]"`) to install what is missing'
+            else tr(
+                'Environment has FAILs: run `make lab` (or `pip install -e ".[test]"`) to install what is missing'
+            )
         )
     return all_ok

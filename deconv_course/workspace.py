@@ -5,6 +5,14 @@ demand by ``deconv-course work``, and by ``make lab``), which git ignores: a ``g
 updates never touches it, and ``make test`` never runs it. ``deconv-course reset exNN`` puts one
 exercise back as the course ships it, after moving what was there to ``work/.backup/``.
 
+The Chinese edition's exercises (``zh-CN/exercises/``) get work copies of their own in
+``work/zh-CN/`` (a kernel there speaks Chinese, see :mod:`deconv_course.i18n`).
+``deconv-course reset exNN --lang zh-CN`` restores that copy (and ``zh-CN/exercises/exNN`` if it
+was edited in place), after the same backup; without ``--lang`` the command resets the copy of
+the language in force (``DECONV_COURSE_LANG``, or ``zh-CN`` inside a ``zh-CN/`` folder, else
+English), and :func:`reset` itself the English one unless given ``lang``. The lines these
+functions return speak the language in force too.
+
 A learner who edited ``exercises/exNN_*.ipynb`` in place (as the notebooks once invited) is
 covered too: ``make test`` checks the committed version instead (see ``conftest.py``), ``work``
 moves the edits into ``work/`` and ``reset`` restores the committed file, both after a backup.
@@ -18,6 +26,9 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+
+from .i18n import LANGUAGES
+from .i18n import translate as tr
 
 __all__ = [
     "BACKUP_DIR",
@@ -69,15 +80,21 @@ def exercise_file(root: Path, name: str) -> str:
     matches = [n for n in names if n.removesuffix(".ipynb") == wanted or n.startswith(wanted + "_")]
     if len(matches) != 1:
         raise ExerciseNotFound(
-            f"no single exercise matches {name!r}; the exercises are: "
-            + ", ".join(n.removesuffix(".ipynb") for n in names)
+            tr(
+                "no single exercise matches {name}; the exercises are: {names}",
+                name=repr(name),
+                names=", ".join(n.removesuffix(".ipynb") for n in names),
+            )
         )
     return matches[0]
 
 
-def pristine_text(root: Path, filename: str) -> str:
-    """The exercise as the course ships it: git ``HEAD``'s copy, else the file in ``exercises/``."""
-    relpath = f"exercises/{filename}"
+def pristine_text(root: Path, filename: str, folder: str = "exercises") -> str:
+    """The exercise as the course ships it: git ``HEAD``'s copy, else the file in ``folder``.
+
+    ``folder`` is ``exercises`` or the Chinese edition's ``zh-CN/exercises``.
+    """
+    relpath = f"{folder}/{filename}"
     committed = committed_text(root, relpath)
     if committed is not None:
         return committed
@@ -101,13 +118,16 @@ def _rel(root: Path, path: Path) -> str:
     return str(path.relative_to(root))
 
 
-def make_work_copies(root: str | Path, names: list[str] | None = None, *, adopt: bool = True) -> list[str]:
+def make_work_copies(
+    root: str | Path, names: list[str] | None = None, *, adopt: bool = True, show_kept: bool = True
+) -> list[str]:
     """Make ``work/exNN_*.ipynb`` for each exercise (all, or ``names``) that has none yet.
 
     An existing work copy is never touched. Where ``exercises/exNN`` was edited in place and
     ``adopt`` is true, the edits become the work copy and ``exercises/exNN`` is restored from git
     ``HEAD`` (the edited file is also kept in ``work/.backup/``), so a ``git pull`` can update it.
-    With ``adopt=False`` such an exercise is left alone and reported. Returns one line per exercise.
+    With ``adopt=False`` such an exercise is left alone and reported. Returns one line per exercise
+    (with ``show_kept=False``, none for a work copy that already existed).
     """
     root = Path(root)
     files = (
@@ -122,32 +142,47 @@ def make_work_copies(root: str | Path, names: list[str] | None = None, *, adopt:
         target = work / filename
         relpath = f"exercises/{filename}"
         if target.exists():
-            lines.append(f"kept     {WORK_DIR}/{filename} (your work; `deconv-course reset` restores it)")
+            if show_kept:
+                lines.append(
+                    tr(
+                        "kept     {path} (your work; `deconv-course reset` restores it)",
+                        path=f"{WORK_DIR}/{filename}",
+                    )
+                )
             continue
         if edited_in_place(root, relpath):
             if not adopt:
                 lines.append(
-                    f"skipped  {WORK_DIR}/{filename}: you edited {relpath} in place; "
-                    "`deconv-course work` moves those edits to work/"
+                    tr(
+                        "skipped  {path}: you edited {relpath} in place; "
+                        "`deconv-course work` moves those edits to work/",
+                        path=f"{WORK_DIR}/{filename}",
+                        relpath=relpath,
+                    )
                 )
                 continue
             shutil.copy2(root / relpath, target)
             backup = _backup(root, root / relpath, relpath)
             (root / relpath).write_text(pristine_text(root, filename), encoding="utf-8")
             lines.append(
-                f"moved    your edits of {relpath} to {WORK_DIR}/{filename} "
-                f"(a copy is in {_rel(root, backup)}); {relpath} is the course's version again"
+                tr(
+                    "moved    your edits of {relpath} to {path} (a copy is in {backup}); "
+                    "{relpath} is the course's version again",
+                    relpath=relpath,
+                    path=f"{WORK_DIR}/{filename}",
+                    backup=_rel(root, backup),
+                )
             )
             continue
         target.write_text(pristine_text(root, filename), encoding="utf-8")
-        lines.append(f"made     {WORK_DIR}/{filename}")
-    return lines + _edition_work_copies(root, names)
+        lines.append(tr("made     {path}", path=f"{WORK_DIR}/{filename}"))
+    return lines + _edition_work_copies(root, names, show_kept)
 
 
 EDITION = "zh-CN"  # the Chinese edition's exercises get work copies in work/zh-CN/ (same depth: links work)
 
 
-def _edition_work_copies(root: Path, names: list[str] | None) -> list[str]:
+def _edition_work_copies(root: Path, names: list[str] | None, show_kept: bool = True) -> list[str]:
     """``work/zh-CN/exNN_*.ipynb`` for each exercise of the Chinese edition that has none yet.
 
     A kernel started there speaks Chinese (deconv_course.i18n); an existing copy is never touched.
@@ -163,42 +198,59 @@ def _edition_work_copies(root: Path, names: list[str] | None) -> list[str]:
         target = root / WORK_DIR / EDITION / source.name
         label = f"{WORK_DIR}/{EDITION}/{source.name}"
         if target.exists():
-            lines.append(f"kept     {label} (your work)")
+            if show_kept:
+                lines.append(tr("kept     {path} (your work)", path=label))
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         relpath = f"{EDITION}/exercises/{source.name}"
         target.write_text(
             committed_text(root, relpath) or source.read_text(encoding="utf-8"), encoding="utf-8"
         )
-        lines.append(f"made     {label}")
+        lines.append(tr("made     {path}", path=label))
     return lines
 
 
-def reset(root: str | Path, name: str) -> list[str]:
+def reset(root: str | Path, name: str, lang: str = "en") -> list[str]:
     """Put exercise ``name`` back as the course ships it; what was there goes to ``work/.backup/``.
 
-    Resets the work copy ``work/exNN_*.ipynb`` (restored, or made when missing) and, when it was
-    edited in place, ``exercises/exNN_*.ipynb`` (restored from git ``HEAD``). Returns one line per
-    file changed.
+    ``lang="en"`` resets the work copy ``work/exNN_*.ipynb`` (restored, or made when missing)
+    and, when it was edited in place, ``exercises/exNN_*.ipynb`` (restored from git ``HEAD``).
+    ``lang="zh-CN"`` does the same for the Chinese edition: ``work/zh-CN/exNN_*.ipynb`` and
+    ``zh-CN/exercises/exNN_*.ipynb`` (backed up under ``work/.backup/<time>/zh-CN/``). Returns
+    one line per file changed. Raises :class:`ExerciseNotFound` when ``name`` matches no exercise
+    or that edition has none of that name, ``ValueError`` for a ``lang`` that is no course language.
     """
     root = Path(root)
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang={lang!r} is not a course language; use one of {', '.join(LANGUAGES)}")
     filename = exercise_file(root, name)
-    relpath = f"exercises/{filename}"
-    pristine = pristine_text(root, filename)
+    if lang == "en":
+        folder, work, label = "exercises", root / WORK_DIR, filename
+    else:
+        folder, work, label = f"{EDITION}/exercises", root / WORK_DIR / EDITION, f"{EDITION}/{filename}"
+        if not (root / folder / filename).is_file():
+            raise ExerciseNotFound(tr("the Chinese edition has no {relpath}", relpath=f"{folder}/{filename}"))
+    relpath = f"{folder}/{filename}"
+    pristine = pristine_text(root, filename, folder)
+    shown = f"{WORK_DIR}/{label}"
     lines = []
     if edited_in_place(root, relpath):
         backup = _backup(root, root / relpath, relpath)
         (root / relpath).write_text(pristine, encoding="utf-8")
-        lines.append(f"restored {relpath} (your edits are in {_rel(root, backup)})")
-    target = root / WORK_DIR / filename
-    target.parent.mkdir(exist_ok=True)
+        lines.append(
+            tr("restored {path} (your edits are in {backup})", path=relpath, backup=_rel(root, backup))
+        )
+    target = work / filename
+    target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         if target.read_text(encoding="utf-8") == pristine:
-            lines.append(f"unchanged {WORK_DIR}/{filename} (already the course's version)")
+            lines.append(tr("unchanged {path} (already the course's version)", path=shown))
             return lines
-        backup = _backup(root, target, filename)
-        lines.append(f"restored {WORK_DIR}/{filename} (your previous copy is in {_rel(root, backup)})")
+        backup = _backup(root, target, label)
+        lines.append(
+            tr("restored {path} (your previous copy is in {backup})", path=shown, backup=_rel(root, backup))
+        )
     else:
-        lines.append(f"made     {WORK_DIR}/{filename}")
+        lines.append(tr("made     {path}", path=shown))
     target.write_text(pristine, encoding="utf-8")
     return lines

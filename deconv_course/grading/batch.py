@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import translate as tr
 from . import jail
 from .feedback import format_submission
 from .kernel import Limits, Sandbox
@@ -84,6 +85,48 @@ def validate(
     if verbose:
         print(format_submission(rep))
     return rep
+
+
+def submission_line(rep: dict) -> str:
+    """The terminal line ``grade`` and ``regrade`` print for one graded submission.
+
+    In the language in force; the status code and the reason stay as the report has them.
+    """
+    line = tr(
+        "{submission}: {status}, {score:g}/{max_score:g}",
+        **{k: rep[k] for k in ("submission", "status", "score", "max_score")},
+    )
+    return line + (f" ({rep['reason'][:100]})" if rep.get("reason") else "")
+
+
+def run_summary(reports: list[dict], out_dir: Path, *, secret_kept: bool = True) -> tuple[list[str], str]:
+    """(the lines ``grade``/``regrade`` print after a run, the line saying the grader failed or "").
+
+    ``secret_kept``: say where a generated secret was kept (``grade``; ``regrade`` reuses one).
+    """
+    from . import runs
+    from .model import STATUS_GRADER_ERROR
+
+    grades, book, n = out_dir / "grades.csv", out_dir / "gradebook.csv", len(reports)
+    lines = [
+        tr(
+            "wrote {grades} ({n} submissions), {gradebook}, feedback/, manifest.json",
+            grades=grades,
+            n=n,
+            gradebook=book,
+        )
+    ]
+    if (out_dir / runs.SECRET_FILE).is_file() and secret_kept:
+        lines.append(
+            tr(
+                "no secret given: generated one and kept it in {path} (mode 0600) so this run "
+                "can be reproduced (deconv-course regrade); keep it private, students never see it",
+                path=out_dir / runs.SECRET_FILE,
+            )
+        )
+    broken = sum(r["status"] == STATUS_GRADER_ERROR for r in reports)
+    failed = tr("the grader itself failed on {n} submission(s); see their JSON reports", n=broken)
+    return lines, failed if broken else ""
 
 
 def _expand(paths: Iterable) -> list[Path]:
@@ -143,7 +186,7 @@ def grade(
         k, n = runs.parse_shard(shard) if isinstance(shard, str) else shard
         if secret is None and not os.environ.get(runs.ENV_SECRET):
             raise ValueError(
-                "--shard needs --secret or --secret-file: every shard must draw the same hidden cases"
+                tr("--shard needs --secret or --secret-file: every shard must draw the same hidden cases")
             )
         paths = runs.shard_slice(paths, k, n)
         shard = f"{k}/{n}"
@@ -221,7 +264,7 @@ def _progress_bar(total: int) -> Any:
     """A progress bar with an ETA on stderr (tqdm)."""
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="notebook", desc="grading", file=sys.stderr, dynamic_ncols=True)
+    return tqdm(total=total, unit=tr("notebook"), desc=tr("grading"), file=sys.stderr, dynamic_ncols=True)
 
 
 def _run_all(tasks: list[tuple], jobs: int, progress: Callable[[dict], Any] | None) -> list[dict]:

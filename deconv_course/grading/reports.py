@@ -10,6 +10,8 @@
   gradebook import format (``Student, ID, SIS User ID, SIS Login ID, Section, <assignment>...``
   with a ``Points Possible`` row). A student without a file for an exercise gets 0 out of its
   maximum with the status ``missing``; an unreadable file counts 0 out of its exercise's maximum.
+
+The tables are the same in every language; only the error messages speak the language in force.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from ..i18n import translate as tr
 from .questions import EXERCISES, QUESTIONS, exercise_in, max_score
 
 DEFAULT_ID_PATTERN = r"^(?P<id>[^_-]+)"
@@ -33,9 +36,15 @@ def compile_id_pattern(pattern: str | None) -> re.Pattern:
     try:
         rx = re.compile(pattern or DEFAULT_ID_PATTERN)
     except re.error as exc:
-        raise ValueError(f"--id-pattern {pattern!r} is not a regular expression: {exc}") from None
+        raise ValueError(
+            tr(
+                "--id-pattern {pattern} is not a regular expression: {error}",
+                pattern=repr(pattern),
+                error=exc,
+            )
+        ) from None
     if "id" not in rx.groupindex:
-        raise ValueError(f"--id-pattern {pattern!r} needs a named group (?P<id>...)")
+        raise ValueError(tr("--id-pattern {pattern} needs a named group (?P<id>...)", pattern=repr(pattern)))
     return rx
 
 
@@ -56,7 +65,9 @@ def read_roster(path: str | Path) -> list[dict]:
         if "id" not in r and "student_id" in r:
             r["id"] = r["student_id"]
     if not rows or not all(r.get("id") for r in rows):
-        raise ValueError(f"roster {path}: every row needs an 'id' (columns like id,name,email,canvas_id)")
+        raise ValueError(
+            tr("roster {path}: every row needs an 'id' (columns like id,name,email,canvas_id)", path=path)
+        )
     return rows
 
 

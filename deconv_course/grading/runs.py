@@ -8,6 +8,8 @@ integer secret), never the secret. When no secret is given, one is generated and
 to ``DIR/submissions/`` so that ``deconv-course regrade DIR`` can re-run them later (new cases, or a
 new grader version) and say per student what changed. ``--shard K/N`` grades the K-th of N
 slices of the sorted inputs; ``merge`` joins the shards of one secret and one grader version.
+What ``regrade`` prints (and keeps in ``changes.txt``) and the errors speak the language in force
+(:mod:`deconv_course.i18n`); the manifest is the same in every language.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import secrets as _secrets
 import shutil
 from pathlib import Path
 from typing import Any
+
+from ..i18n import translate as tr
 
 SECRET_FILE = "run-secret.txt"
 MANIFEST = "manifest.json"
@@ -63,9 +67,13 @@ def parse_shard(text: str) -> tuple[int, int]:
     try:
         k, n = (int(x) for x in str(text).split("/"))
     except ValueError:
-        raise ValueError(f"--shard {text!r}: expected K/N, e.g. 2/4 (the 2nd of 4 slices)") from None
+        raise ValueError(
+            tr("--shard {text}: expected K/N, e.g. 2/4 (the 2nd of 4 slices)", text=repr(text))
+        ) from None
     if n < 1 or not 1 <= k <= n:
-        raise ValueError(f"--shard {text!r}: K must be between 1 and N (K is 1-based), N at least 1")
+        raise ValueError(
+            tr("--shard {text}: K must be between 1 and N (K is 1-based), N at least 1", text=repr(text))
+        )
     return k, n
 
 
@@ -154,7 +162,9 @@ def write_manifest(out_dir: Path, manifest: dict) -> None:
 def load_manifest(run_dir: str | Path) -> dict:
     path = Path(run_dir) / MANIFEST
     if not path.is_file():
-        raise ValueError(f"{run_dir}: no {MANIFEST} (not a grading run folder)")
+        raise ValueError(
+            tr("{folder}: no {manifest} (not a grading run folder)", folder=run_dir, manifest=MANIFEST)
+        )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -196,11 +206,11 @@ def regrade(
         secret = read_secret(run_dir / SECRET_FILE)
     lines = []
     if secret is None:
-        lines.append("no secret given and none stored: NEW hidden cases (a fresh secret)")
+        lines.append(tr("no secret given and none stored: NEW hidden cases (a fresh secret)"))
     elif fingerprint(secret) == manifest["secret"]["fingerprint"]:
-        lines.append("same secret as the original run (fingerprint matches): same hidden cases")
+        lines.append(tr("same secret as the original run (fingerprint matches): same hidden cases"))
     else:
-        lines.append("a DIFFERENT secret from the original run: new hidden cases")
+        lines.append(tr("a DIFFERENT secret from the original run: new hidden cases"))
     paths = [run_dir / s["stored_as"] for s in manifest["submissions"] if s.get("stored_as")]
     missing = [s["submission"] for s in manifest["submissions"] if not s.get("stored_as")]
     out_dir = Path(out_dir) if out_dir else run_dir.with_name(run_dir.name + "-regrade")
@@ -226,10 +236,13 @@ def regrade(
     from .model import GRADER_VERSION
 
     if manifest.get("grader_version") != GRADER_VERSION:
-        lines.append(f"grader version {manifest.get('grader_version')} -> {GRADER_VERSION}")
+        lines.append(
+            tr("grader version {old} -> {new}", old=manifest.get("grader_version"), new=GRADER_VERSION)
+        )
     lines += diff_runs(old, reports)
     if missing:
-        lines.append(f"not re-run (no stored file: missing or unreadable): {', '.join(missing)}")
+        names = ", ".join(missing)
+        lines.append(tr("not re-run (no stored file: missing or unreadable): {names}", names=names))
     (out_dir / "changes.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return reports, lines, out_dir
 
@@ -241,7 +254,14 @@ def diff_runs(old: dict, new: list[dict]) -> list[str]:
         before = old.get((rep.get("student"), rep["submission"]))
         who = f"{rep.get('student')} ({rep['submission']})"
         if before is None:
-            lines.append(f"{who}: new, {rep['score']:g}/{rep['max_score']:g}")
+            lines.append(
+                tr(
+                    "{who}: new, {score:g}/{max_score:g}",
+                    who=who,
+                    score=rep["score"],
+                    max_score=rep["max_score"],
+                )
+            )
             continue
         qb = {q["id"]: q["score"] for q in before.get("questions", [])}
         changed = [
@@ -251,13 +271,15 @@ def diff_runs(old: dict, new: list[dict]) -> list[str]:
         ]
         if changed or abs(before["score"] - rep["score"]) > 1e-9 or before["status"] != rep["status"]:
             status = "" if before["status"] == rep["status"] else f", {before['status']} -> {rep['status']}"
+            what = dict(who=who, before=before["score"], after=rep["score"], max_score=rep["max_score"])
             lines.append(
-                f"{who}: {before['score']:g} -> {rep['score']:g} / {rep['max_score']:g}{status}"
+                tr("{who}: {before:g} -> {after:g} / {max_score:g}", **what)
+                + status
                 + (f" ({'; '.join(changed)})" if changed else "")
             )
         else:
             same += 1
-    lines.append(f"{same} submission(s) unchanged")
+    lines.append(tr("{n} submission(s) unchanged", n=same))
     return lines
 
 
@@ -271,11 +293,12 @@ def merge(run_dirs: list[str | Path], out_dir: str | Path, *, similarity: bool =
     fps = {m["secret"]["fingerprint"] for m in manifests}
     if len(fps) > 1:
         raise ValueError(
-            "the shards were graded with different secrets (fingerprints differ): refusing to merge"
+            tr("the shards were graded with different secrets (fingerprints differ): refusing to merge")
         )
     versions = {m["grader_version"] for m in manifests}
     if len(versions) > 1:
-        raise ValueError(f"the shards come from different grader versions ({', '.join(sorted(versions))})")
+        names = ", ".join(sorted(versions))
+        raise ValueError(tr("the shards come from different grader versions ({versions})", versions=names))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "submissions").mkdir(exist_ok=True)
