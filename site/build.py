@@ -7,7 +7,9 @@ What it does, in order (nothing is executed, nothing is downloaded):
 
 1. **Stage** the pages into ``site/_build/src``: ``README.md`` becomes the front page
    (``index.md``, with a hidden table of contents appended), ``notebooks/*.ipynb`` and
-   ``exercises/*.ipynb`` are copied with their stored outputs. Solutions are not on the site.
+   ``exercises/*.ipynb`` are copied with their stored outputs, and the Chinese edition likewise
+   (``README.zh-CN.md`` -> ``index.zh-CN.md``, ``zh-CN/notebooks``, ``zh-CN/exercises``, in a
+   "中文版" section of the contents). Solutions are not on the site.
    While copying, each notebook loses what a static page cannot show:
 
    * cells tagged ``colab-setup`` (the Colab install cell, see ``tools/colab_cell.py``);
