@@ -24,10 +24,11 @@ from __future__ import annotations
 import functools
 import json
 import os
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["LANGUAGE_ENV", "LANGUAGES", "language", "translate", "messages"]
+__all__ = ["LANGUAGE_ENV", "LANGUAGES", "display_width", "language", "translate", "messages"]
 
 LANGUAGE_ENV = "DECONV_COURSE_LANG"
 LANGUAGES = ("en", "zh-CN")
@@ -95,3 +96,14 @@ def translate(message: str, lang: str | None = None, **fields: object) -> str:
     lang = language() if lang is None else _normalise(lang)
     text = messages(lang).get(message, message)
     return text.format(**fields) if fields else text
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced font: 汉字 (East Asian wide) take two.
+
+    Used to line up printed tables and side-by-side matrices in both languages.
+
+    >>> display_width("PSNR"), display_width("维纳")
+    (4, 4)
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -13,7 +13,6 @@ held-out images) and :func:`comparison_table` (its rows as a table, in the learn
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import numpy as np
 import torch
@@ -22,6 +21,7 @@ from torch import nn
 
 from deconv_course import data, restoration
 from deconv_course._checks import check_choice, check_int, check_number
+from deconv_course.i18n import display_width
 from deconv_course.i18n import translate as tr
 from deconv_course.torch_ops import to_tensor, train
 
@@ -521,13 +521,8 @@ def _shown_param(param: str) -> str:
     return param
 
 
-def _width(text: str) -> int:
-    """Columns ``text`` takes in a monospaced font: 汉字 (East Asian wide) take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _cell(text: str, width: int, right: bool = False) -> str:
-    pad = " " * max(width - _width(text), 0)
+    pad = " " * max(width - display_width(text), 0)
     return pad + text if right else text + pad
 
 
@@ -577,7 +572,7 @@ def comparison_table(rows: list[dict]) -> str:
     ]
     head = (tr("image"), tr("method"), tr("choice"), "PSNR (dB)", "SSIM", tr("parameter"))
     # at least the English table's widths; wider where a translated name needs it
-    widths = [max([w, *(_width(line[i]) + 1 for line in shown)]) for i, w in enumerate((10, 17, 13))]
+    widths = [max([w, *(display_width(line[i]) + 1 for line in shown)]) for i, w in enumerate((10, 17, 13))]
     lines = []
     for line in [head, *shown]:
         left = "".join(_cell(text, width) for text, width in zip(line[:3], widths))

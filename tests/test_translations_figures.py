@@ -260,7 +260,8 @@ def test_the_demo_texts_in_chinese(monkeypatch: pytest.MonkeyPatch):
 
 def test_the_kernel_demo_keeps_its_columns_aligned_in_chinese():
     """The small matrices sit in columns under their titles; a Chinese character takes two columns."""
-    from deconv_course.widgets.kernel import _side_by_side, _width
+    from deconv_course.i18n import display_width as _width
+    from deconv_course.widgets.kernel import _side_by_side
 
     assert _width("互相关 x") == 8 and _width("kernel k") == 8
     # "汉字" is 4 columns wide, so its column is 4 wide: the second column starts at column 4 + 3
@@ -343,7 +344,7 @@ def test_the_table_in_english_is_notebook_05s(en):
 
 
 def test_the_table_in_chinese(zh):
-    from deconv_course.learned_restoration import _width
+    from deconv_course.i18n import display_width as _width
 
     rows = _rows()
     assert any("uses the truth" in r["param"] for r in rows)  # the rows keep their English notes

@@ -5,13 +5,12 @@ Taught in notebooks/02_core_concepts.ipynb.
 
 from __future__ import annotations
 
-import unicodedata
-
 import ipywidgets as ipw
 import numpy as np
 
 from .. import data, numpy_ops
 from .._checks import ArrayLike, check_choice, check_real_array
+from ..i18n import display_width
 from ..i18n import translate as tr
 from .explorer import Explorer
 
@@ -25,20 +24,15 @@ def _matrix_text(array, fmt="{:7.2f}"):
     return "\n".join(rows)
 
 
-def _width(text):
-    """Columns ``text`` takes in a monospaced font: 汉字 (East Asian wide) take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _side_by_side(blocks, gap="   "):
     """Join (title, text) blocks into columns, so small matrices sit next to each other."""
     columns = [[title, *text.splitlines()] for title, text in blocks]
-    widths = [max(_width(line) for line in column) for column in columns]
+    widths = [max(display_width(line) for line in column) for column in columns]
     height = max(len(column) for column in columns)
     lines = []
     for i in range(height):
         cells = [column[i] if i < len(column) else "" for column in columns]
-        padded = [cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths)]
+        padded = [cell + " " * (width - display_width(cell)) for cell, width in zip(cells, widths)]
         lines.append(gap.join(padded).rstrip())
     return "\n".join(lines)
 
