@@ -10,11 +10,13 @@ what machines read (CSV, JSON, ``OK``/``FAIL``, status codes) is the same in eve
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 # The package's parent folder: the checkout when the package runs from one (see course_dir()).
@@ -85,10 +87,11 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     root = _resolve_course_dir(args, needs="notebooks")
     if root is None:
         return 2
-    lang = language()  # DECONV_COURSE_LANG (make lab COURSE_LANG=zh-CN); every kernel inherits it
     if not check_env(verbose=True, include=("core",)):
         return 1
-    start = lab_start_page(root, lang)
+    start = lab_start_page(
+        root, language()
+    )  # DECONV_COURSE_LANG (make lab COURSE_LANG=zh-CN): kernels inherit it
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={args.ip}", f"--ServerApp.root_dir={root}"]
     cmd += lab_server_options()
     if args.port:
@@ -164,13 +167,8 @@ def _add_limit_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--memory-mb", type=int, help=tr("kernel address-space limit in MiB (default 4096)"))
     p.add_argument("--output-limit", type=int, help=tr("characters of output per cell (default 1e6)"))
-    p.add_argument(
-        "--exercise",
-        type=_exercise,
-        default=None,
-        metavar="EXERCISE",
-        help=tr("grade as this exercise (ex01..ex06, ex03b) instead of detecting it"),
-    )
+    what = tr("grade as this exercise (ex01..ex06, ex03b) instead of detecting it")
+    p.add_argument("--exercise", type=_exercise, metavar="EXERCISE", help=what)
 
 
 def _limit_options(args: argparse.Namespace) -> dict:
@@ -239,10 +237,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     if not ok:
         return 2
     if args.no_sandbox:
-        print(
-            tr("deconv-course grade: --no-sandbox: student code runs UNJAILED, with your rights"),
-            file=sys.stderr,
-        )
+        warning = tr("deconv-course grade: --no-sandbox: student code runs UNJAILED, with your rights")
+        print(warning, file=sys.stderr)
 
     def run() -> tuple[list, list, Path]:
         reports = grading.grade(
@@ -271,13 +267,8 @@ def _cmd_regrade(args: argparse.Namespace) -> int:
     ok, secret = _read_secret_arg(args, "regrade")
     if not ok:
         return 2
-    sandbox, show = not args.no_sandbox, _show_report(args)
-    return _grading(
-        "regrade",
-        lambda: runs.regrade(
-            args.dir, args.out, secret=secret, jobs=args.jobs, sandbox=sandbox, progress=show
-        ),
-    )
+    regrade = functools.partial(runs.regrade, args.dir, args.out, secret=secret, jobs=args.jobs)
+    return _grading("regrade", lambda: regrade(sandbox=not args.no_sandbox, progress=_show_report(args)))
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
@@ -416,9 +407,21 @@ def _argparse_message(message: str) -> str:
     return tr("expected one argument") if message == "expected one argument" else message
 
 
+def _fit(text: str, width: int) -> int:
+    """How many characters of ``text`` fill ``width`` columns: a 汉字 takes two."""
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return max(1, width * len(text) // columns) if columns else width
+
+
 class _Formatter(argparse.HelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
         super().add_usage(usage, actions, groups, tr("usage: ") if prefix is None else prefix)
+
+    def _split_lines(self, text, width):  # type: ignore[no-untyped-def]
+        return super()._split_lines(text, _fit(text, width))
+
+    def _fill_text(self, text, width, indent):  # type: ignore[no-untyped-def]
+        return super()._fill_text(text, _fit(text, width), indent)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -434,8 +437,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         self.print_usage(sys.stderr)
-        reason = _argparse_message(message)
-        self.exit(2, tr("{prog}: error: {reason}", prog=self.prog, reason=reason) + "\n")
+        self.exit(2, tr("{prog}: error: {reason}", prog=self.prog, reason=_argparse_message(message)) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
