@@ -479,3 +479,17 @@ def test_regrade_change_lines_follow_the_templates(monkeypatch):
     monkeypatch.setenv("DECONV_COURSE_LANG", "zh-CN")
     lines = runs.diff_runs(old, new)
     assert all(CJK.search(line) for line in lines) and "ex01.meaning 1 -> 2" in lines[0]
+
+
+def test_lab_says_what_it_starts_in_the_language(course, monkeypatch, capsys):
+    (course / "notebooks").mkdir()
+    calls = []
+    monkeypatch.setattr(cli, "check_env", lambda **kw: True)
+    monkeypatch.setattr(cli.subprocess, "call", lambda cmd, **kw: calls.append(cmd) or 0)
+    code, out, _ = _main(monkeypatch, capsys, "zh-CN", "lab", "--no-browser", "--course-dir", str(course))
+    assert code == 0 and calls and not _untranslated(out), out
+    assert "已创建" in out and "正在启动：jupyterlab --ServerApp.ip=127.0.0.1" in out
+    code, out, _ = _main(monkeypatch, capsys, "en", "lab", "--no-browser", "--course-dir", str(course))
+    assert out.splitlines() == [
+        _fill("Starting: {command}", command=" ".join(calls[-1][2:]))
+    ]  # kept copies: silent
