@@ -16,13 +16,12 @@ import re
 import shutil
 import subprocess
 import sys
-import unicodedata
 from pathlib import Path
 
 # The package's parent folder: the checkout when the package runs from one (see course_dir()).
 from ._paths import COURSE_ROOT, CourseDirError, checkout_root, course_dir  # noqa: F401 (re-exported)
 from .environment import DISTRIBUTION, IMPORT_NAMES, check_env, cjk_font, requirements  # noqa: F401
-from .i18n import LANGUAGES, language
+from .i18n import LANGUAGES, display_width, language
 from .i18n import translate as tr
 
 
@@ -409,7 +408,7 @@ def _argparse_message(message: str) -> str:
 
 def _fit(text: str, width: int) -> int:
     """How many characters of ``text`` fill ``width`` columns: a 汉字 takes two."""
-    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    columns = display_width(text)
     return max(1, width * len(text) // columns) if columns else width
 
 
