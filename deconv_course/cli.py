@@ -1,10 +1,8 @@
 """The ``deconv-course`` command: ``lab | check-env | grade | regrade | merge | gradescope | validate | build-exercises | release | progress | bench``.
 
-``make lab`` and ``make test`` call this after installing the course into ``.venv``;
-``notebooks/00_start_here.ipynb`` calls :func:`check_env` directly.
-
-It speaks the language in force (:func:`deconv_course.i18n.language`), argparse's texts included;
-what machines read (CSV, JSON, ``OK``/``FAIL``, status codes) is the same in every language.
+``make lab`` and ``make test`` call this after installing the course into ``.venv``; notebook 00
+calls :func:`check_env` directly. It speaks the language in force (:func:`deconv_course.i18n.language`,
+argparse's texts included); what machines read (CSV, JSON, ``OK``/``FAIL``, status codes) does not change.
 """
 
 from __future__ import annotations
@@ -52,17 +50,23 @@ def lab_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def lab_server_options(environ: dict[str, str] | None = None) -> list[str]:
+def lab_server_options(environ: dict[str, str] | None = None, lang: str = "en") -> list[str]:
     """JupyterLab options of ``deconv-course lab`` beyond its folder and address.
 
     Its terminals run the user's shell as a non-login shell. Jupyter otherwise starts a *login*
     shell whenever its output is not a terminal (``make lab`` in an IDE, a launcher), and a login
     shell re-reads /etc/profile, which resets PATH and loses the interpreter's ``bin`` that
     :func:`lab_environment` put first: ``deconv-course`` was then "command not found".
+    In Chinese, JupyterLab's menus default to Chinese (``locale/jupyterlab/zh-CN/overrides.json``;
+    *Settings → Language* still wins).
     """
     env = os.environ if environ is None else environ
     shell = env.get("SHELL") or shutil.which("sh") or "/bin/sh"
-    return [f"--ServerApp.terminado_settings=shell_command={shell}"]
+    options = [f"--ServerApp.terminado_settings=shell_command={shell}"]
+    defaults = Path(__file__).resolve().parent / "locale" / "jupyterlab" / lang
+    if (defaults / "overrides.json").is_file():
+        options.append(f"--LabApp.app_settings_dir={defaults}")
+    return options
 
 
 def lab_start_page(root: Path, lang: str) -> Path:
@@ -88,11 +92,10 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         return 2
     if not check_env(verbose=True, include=("core",)):
         return 1
-    start = lab_start_page(
-        root, language()
-    )  # DECONV_COURSE_LANG (make lab COURSE_LANG=zh-CN): kernels inherit it
+    lang = language()  # DECONV_COURSE_LANG (make lab COURSE_LANG=zh-CN): kernels inherit it
+    start = lab_start_page(root, lang)
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.ip={args.ip}", f"--ServerApp.root_dir={root}"]
-    cmd += lab_server_options()
+    cmd += lab_server_options(lang=lang)
     if args.port:
         cmd.append(f"--ServerApp.port={args.port}")
     if args.no_browser:

@@ -91,6 +91,7 @@ def check_env(verbose: bool = True, include: tuple[str, ...] = ("core", "test"))
                 "not installed (no package metadata): run `make lab` or `pip install -e .` in the course folder"
             )
         )
+    width = max([20, *(len(dist) for _, dist, _, _ in needed)])  # one column, whatever the names
     for module, dist, specifier, group in needed:
         try:
             mod = importlib.import_module(module)
@@ -109,7 +110,7 @@ def check_env(verbose: bool = True, include: tuple[str, ...] = ("core", "test"))
             detail = tr("missing ({error}); needed for {group}", error=type(exc).__name__, group=group)
         if not ok and group in include:
             all_ok = False
-        lines.append(f"  {status:<4}  {dist:<20} {detail}")
+        lines.append(f"  {status:<4}  {dist:<{width}} {detail}")
 
     try:
         from deconv_course.torch_ops import pick_device

@@ -81,8 +81,13 @@ def _write_notebook(path):
 
 
 @pytest.fixture
-def lab_server(tmp_path):
-    """A JupyterLab server on 127.0.0.1:<free port> with a token, in tmp_path; killed after."""
+def lab_server(tmp_path, request):
+    """A JupyterLab server on 127.0.0.1:<free port> with a token, in tmp_path; killed after.
+
+    Parametrised indirectly with a course language ("en" by default), it is started as
+    ``make lab COURSE_LANG=...`` starts it: that language in the environment and in the lab's options.
+    """
+    lang = getattr(request, "param", "en")
     root = tmp_path / "root"
     root.mkdir()
     _write_notebook(root / "explorer.ipynb")
@@ -114,6 +119,7 @@ def lab_server(tmp_path):
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env["MPLBACKEND"] = "agg"
     env["DECONV_COURSE_HOME"] = str(tmp_path / "deconv-course-home")  # check()'s progress record
+    env["DECONV_COURSE_LANG"] = lang
     port, token = _free_port(), uuid.uuid4().hex
     log = open(tmp_path / "jupyterlab.log", "w")  # noqa: SIM115 - closed after the server stops
     proc = subprocess.Popen(
@@ -129,7 +135,7 @@ def lab_server(tmp_path):
             f"--IdentityProvider.token={token}",
             "--ServerApp.allow_root=True",
             f"--ServerApp.root_dir={root}",
-            *cli.lab_server_options(env),
+            *cli.lab_server_options(env, lang=lang),
         ],
         cwd=root,
         env=env,
@@ -155,7 +161,7 @@ def lab_server(tmp_path):
             if time.monotonic() > deadline:
                 pytest.fail("JupyterLab did not answer within 60 s")
             time.sleep(0.5)
-        yield {"url": url, "token": token, "tmp_path": tmp_path}
+        yield {"url": url, "token": token, "tmp_path": tmp_path, "lang": lang}
     finally:
         # The server and the kernels it started share one process group.
         try:
@@ -170,11 +176,12 @@ def lab_server(tmp_path):
 
 
 def _wait_idle(page, timeout=60_000):
-    """Wait until the kernel is connected and idle: the status bar says "| Idle" (the
-    toolbar's execution indicator also says idle before the kernel has connected)."""
+    """Wait until the kernel is connected and idle: the status bar says "| Idle" ("| 空闲" in a
+    lab started in Chinese; the toolbar's execution indicator also says idle before the kernel
+    has connected)."""
     page.wait_for_function(
         "() => [...document.querySelectorAll('.jp-StatusBar-Widget')]"
-        ".some(e => e.innerText.includes('| Idle'))"
+        ".some(e => e.innerText.includes('| Idle') || e.innerText.includes('| 空闲'))"
         " && document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")",
         timeout=timeout,
     )

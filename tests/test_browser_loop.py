@@ -91,9 +91,10 @@ def _run_cell_and_next(page, cell) -> None:
     page.keyboard.press("Shift+Enter")
 
 
-@pytest.mark.parametrize("edition", EDITIONS)
-def test_wrong_answer_hint_fix_pass_progress(edition, browser_tools, lab_server):  # noqa: F811 (shared fixtures)
+@pytest.mark.parametrize("lab_server", list(EDITIONS), indirect=True)  # as make lab COURSE_LANG=... starts it
+def test_wrong_answer_hint_fix_pass_progress(browser_tools, lab_server):  # noqa: F811 (shared fixtures)
     chromium, sync_playwright, expect = browser_tools
+    edition = lab_server["lang"]
     work_copy, hint_word, mistake_word, passed_word, status_word = EDITIONS[edition]
     tmp_path = lab_server["tmp_path"]
     root = tmp_path / "root"
@@ -113,6 +114,8 @@ def test_wrong_answer_hint_fix_pass_progress(edition, browser_tools, lab_server)
             page.goto(f"{lab_server['url']}/lab/tree/{work_copy}?token={lab_server['token']}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
             _wait_idle(page)
+            if edition == "zh-CN":  # JupyterLab's own menus too (its language pack; Settings → Language)
+                expect(page.locator(".lm-MenuBar").first).to_contain_text("文件", timeout=30_000)
 
             # The learner runs the first cells: the Colab set-up cell (inert here), then the imports.
             cells = page.locator(".jp-Notebook .jp-CodeCell")

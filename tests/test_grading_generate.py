@@ -69,3 +69,26 @@ def test_stub_source_replaces_regions_and_rejects_unbalanced_markers():
         grading.stub_source("### BEGIN SOLUTION\nx = 1\n")
     with pytest.raises(ValueError):
         grading.stub_source("x = 1\n### END SOLUTION\n")
+
+
+def test_a_chinese_solution_gets_a_chinese_stub_that_still_counts_as_not_attempted():
+    import re
+
+    src = "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n"
+    english, chinese = grading.stub_source(src), grading.stub_source(src, "zh-CN")
+    assert "# YOUR CODE HERE" in english and not re.search("[\u4e00-\u9fff]", english)
+    assert re.search("# [\u4e00-\u9fff]", chinese) and "YOUR CODE" not in chinese
+    namespace = {}
+    exec(chinese, namespace)  # still a function that raises NotImplementedError: "not attempted"
+    with pytest.raises(NotImplementedError, match="[\u4e00-\u9fff]"):
+        namespace["f"](1)
+    # the generator takes the language from the notebook (tools/translate.py build records it)
+    from deconv_course.grading.generate import exercise_notebook
+
+    zh = exercise_notebook(
+        Path(__file__).resolve().parents[1] / "zh-CN" / "solutions" / "ex02_core_concepts.ipynb"
+    )
+    stubs = "\n".join(
+        c.source for c in zh.cells if c.cell_type == "code" and "NotImplementedError" in c.source
+    )
+    assert stubs and "YOUR CODE" not in stubs

@@ -493,3 +493,56 @@ def test_lab_says_what_it_starts_in_the_language(course, monkeypatch, capsys):
     assert out.splitlines() == [
         _fill("Starting: {command}", command=" ".join(calls[-1][2:]))
     ]  # kept copies: silent
+
+
+# --- validate's report ----------------------------------------------------------------------------
+_REPORT = {
+    "submission": "ex02_core_concepts.ipynb",
+    "status": "graded with errors",
+    "score": 2.0,
+    "max_score": 13.0,
+    "mode": "public",
+    "reason": "every function still raises NotImplementedError",
+    "questions": [
+        {
+            "id": "ex02.correlate2d",
+            "score": 0.0,
+            "points": 2.0,
+            "status": "failed",
+            "cases": [
+                {
+                    "case": "4x4 image, 3x3 edge kernel",
+                    "passed": False,
+                    "message": "wrong shape: got (2, 2), expected (3, 3)",
+                }
+            ],
+            "hints": [
+                "Three steps: insert stride - 1 zeros between the input's pixels, pad by k - 1 on every side, then cross-correlate ('valid') with the kernel flipped."
+            ],
+        },
+        {"id": "ex02.convolve2d", "score": 2.0, "points": 2.0, "status": "passed", "cases": [], "hints": []},
+    ],
+}
+
+
+def test_validate_reports_in_the_learners_language(monkeypatch: pytest.MonkeyPatch):
+    from deconv_course.grading.feedback import format_submission
+
+    monkeypatch.setenv("DECONV_COURSE_LANG", "en")
+    english = format_submission(_REPORT)
+    q = _REPORT["questions"][0]
+    assert english.splitlines() == [  # the format validate has always printed
+        "ex02_core_concepts.ipynb: graded with errors, 2 / 13 points (public cases)",
+        "  reason: every function still raises NotImplementedError",
+        f"  {'ex02.correlate2d':<26} {0.0:>5g} / {2.0:<3g} failed",
+        f"      {q['cases'][0]['case']}: {q['cases'][0]['message']}",
+        f"      hint: {q['hints'][0]}",
+        f"  {'ex02.convolve2d':<26} {2.0:>5g} / {2.0:<3g} passed",
+    ]
+    monkeypatch.setenv("DECONV_COURSE_LANG", "zh-CN")
+    chinese = format_submission(_REPORT)
+    assert len(chinese.splitlines()) == len(english.splitlines())
+    assert not _untranslated(chinese, NAMES | {"NotImplementedError"}), chinese
+    for line in chinese.splitlines():
+        assert CJK.search(line), line  # every line: status, reason, case, hint in Chinese
+    assert "2 / 13" in chinese and "(2, 2)" in chinese and "(3, 3)" in chinese  # the numbers are kept

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..i18n import translate as tr
 from . import public, render
 from .compare import _matches, compare, merge_hints, score_question
 from .kernel_side.harness import plain
@@ -337,18 +338,51 @@ def format_report(rep: dict, public: bool = True) -> str:
 
 
 def format_submission(rep: dict) -> str:
-    """The text that ``validate`` prints for one submission report (the JSON form)."""
-    lines = [
-        f"{rep['submission']}: {rep['status']}, {rep['score']:g} / {rep['max_score']:g} points"
-        + (f" ({rep['mode']} cases)" if rep.get("mode") else "")
-    ]
+    """The text that ``validate`` prints for one submission report (the JSON form).
+
+    In the learner's language (:func:`deconv_course.i18n.language`); the report itself stays as
+    it is (its statuses and messages are data).
+    """
+    shown = {  # the question statuses a report holds, as the learner reads them
+        "passed": tr("passed"),
+        "partial": tr("partial"),
+        "failed": tr("failed"),
+        "not attempted": tr("not attempted"),
+        "missing": tr("missing"),
+        "not callable": tr("not callable"),
+        "error": tr("error"),
+        # and the submission's
+        "graded": tr("graded"),
+        "graded with errors": tr("graded with errors"),
+        "timeout": tr("timeout"),
+        "invalid": tr("invalid"),
+        "grader error": tr("grader error"),
+    }
+    reasons = {  # the fixed reasons; the others quote the notebook and stay as they are
+        "every function still raises NotImplementedError": tr(
+            "every function still raises NotImplementedError"
+        ),
+        "no graded function defined": tr("no graded function defined"),
+    }
+    head = tr(
+        "{submission}: {status}, {score} / {max_score} points",
+        submission=rep["submission"],
+        status=shown.get(rep["status"], rep["status"]),
+        score=f"{rep['score']:g}",
+        max_score=f"{rep['max_score']:g}",
+    )
+    modes = {"public": tr(" (public cases)"), "hidden": tr(" (hidden cases)")}
+    if rep.get("mode"):
+        head += modes.get(rep["mode"], f" ({rep['mode']} cases)")
+    lines = [head]
     if rep.get("reason"):
-        lines.append(f"  reason: {rep['reason']}")
+        lines.append(tr("  reason: {reason}", reason=reasons.get(rep["reason"], rep["reason"])))
     for q in rep.get("questions", []):
-        lines.append(f"  {q['id']:<26} {q['score']:>5g} / {q['points']:<3g} {q['status']}")
+        status = shown.get(q["status"], q["status"])
+        lines.append(f"  {q['id']:<26} {q['score']:>5g} / {q['points']:<3g} {status}")
         for c in q["cases"]:
             if not c["passed"] and q["status"] not in ("not attempted", "missing"):
-                lines.append(f"      {c['case']}: {c['message']}")
+                lines.append(f"      {tr(c['case'])}: {render.case_message(c['message'])}")
         for h in q.get("hints", []):
-            lines.append(f"      hint: {h}")
+            lines.append(tr("      hint: {hint}", hint=tr(h)))
     return "\n".join(lines)

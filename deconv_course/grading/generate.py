@@ -2,7 +2,9 @@
 
 Each region between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` in a code cell becomes
 ``# YOUR CODE HERE`` and a ``raise NotImplementedError(...)`` stub; outputs are cleared, and by
-default the exercise is executed so that its stored outputs show "not attempted yet".
+default the exercise is executed so that its stored outputs show "not attempted yet". The stub
+speaks the notebook's language (a Chinese solution, from ``tools/translate.py build``, gets a
+Chinese stub; the grader looks only at the ``NotImplementedError``).
 """
 
 from __future__ import annotations
@@ -10,12 +12,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..i18n import translate
+
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB = 'raise NotImplementedError("replace this line with your solution")'
 
 
-def stub_source(source: str) -> str:
-    """Replace every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region with a stub."""
+def stub_source(source: str, lang: str = "en") -> str:
+    """Replace every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region with a stub (in ``lang``)."""
+    comment = translate("# YOUR CODE HERE", lang=lang)
+    stub = STUB.replace(
+        "replace this line with your solution", translate("replace this line with your solution", lang=lang)
+    )
     out, inside = [], False
     for line in source.split("\n"):
         stripped = line.strip()
@@ -24,8 +32,8 @@ def stub_source(source: str) -> str:
                 raise ValueError("nested '### BEGIN SOLUTION'")
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
-            out.append(f"{indent}# YOUR CODE HERE")
-            out.append(f"{indent}{STUB}")
+            out.append(f"{indent}{comment}")
+            out.append(f"{indent}{stub}")
         elif stripped == END:
             if not inside:
                 raise ValueError("'### END SOLUTION' without BEGIN")
@@ -42,9 +50,10 @@ def exercise_notebook(solution_path: str | Path) -> Any:
     import nbformat
 
     nb = nbformat.read(str(solution_path), as_version=4)
+    lang = nb.metadata.get("deconv_course", {}).get("language", "en")  # set by tools/translate.py build
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.source = stub_source(cell.source)
+            cell.source = stub_source(cell.source, lang)
             cell.outputs = []
             cell.execution_count = None
     nb.metadata.setdefault("deconv_course", {})["role"] = "exercise"
