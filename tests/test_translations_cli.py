@@ -546,3 +546,25 @@ def test_validate_reports_in_the_learners_language(monkeypatch: pytest.MonkeyPat
     for line in chinese.splitlines():
         assert CJK.search(line), line  # every line: status, reason, case, hint in Chinese
     assert "2 / 13" in chinese and "(2, 2)" in chinese and "(3, 3)" in chinese  # the numbers are kept
+
+
+def test_jupyterlab_menus_default_to_the_chosen_language():
+    # make lab COURSE_LANG=zh-CN: the lab's default settings come from the course (a user's choice in
+    # Settings -> Language still wins); in English nothing is overridden
+    import importlib.util
+
+    assert importlib.util.find_spec("jupyterlab_language_pack_zh_CN"), (
+        "the zh-CN language pack is a dependency"
+    )
+    english = cli.lab_server_options({"SHELL": "/bin/sh"}, lang="en")
+    assert not any("app_settings_dir" in option for option in english)
+    (option,) = [
+        o for o in cli.lab_server_options({"SHELL": "/bin/sh"}, lang="zh-CN") if "app_settings_dir" in o
+    ]
+    folder = Path(option.split("=", 1)[1])
+    overrides = json.loads((folder / "overrides.json").read_text(encoding="utf-8"))
+    assert overrides == {"@jupyterlab/translation-extension:plugin": {"locale": "zh_CN"}}
+    from jupyterlab_server.translation_utils import get_language_packs
+
+    packs, _ = get_language_packs()
+    assert "zh_CN" in packs  # JupyterLab can show the locale the overrides name
