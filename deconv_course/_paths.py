@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .i18n import translate as tr
+
 COURSE_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -41,8 +43,13 @@ def course_dir(
         folder = Path(explicit).expanduser().resolve()
         if not (folder / needs).is_dir():
             raise CourseDirError(
-                f"deconv-course {command} --course-dir {folder}: that folder has no {needs}/; "
-                f"pass the folder of a clone of the course (it holds notebooks/ and benchmarks/)"
+                tr(
+                    "deconv-course {command} --course-dir {folder}: that folder has no {needs}/; "
+                    "pass the folder of a clone of the course (it holds notebooks/ and benchmarks/)",
+                    command=command,
+                    folder=folder,
+                    needs=needs,
+                )
             )
         return folder
     checkout = checkout_root()
@@ -52,7 +59,13 @@ def course_dir(
     if (here / needs).is_dir():
         return here
     raise CourseDirError(
-        f"deconv-course {command} needs the course's {needs}/ folder: the package is installed at "
-        f"{Path(__file__).resolve().parent}, outside a checkout, and the current folder {here} "
-        f"has no {needs}/. Pass --course-dir DIR (a clone of the course), or run it from that folder."
+        tr(
+            "deconv-course {command} needs the course's {needs}/ folder: the package is installed at "
+            "{package}, outside a checkout, and the current folder {here} "
+            "has no {needs}/. Pass --course-dir DIR (a clone of the course), or run it from that folder.",
+            command=command,
+            needs=needs,
+            package=Path(__file__).resolve().parent,
+            here=here,
+        )
     )

@@ -16,7 +16,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "deconv_course"
 LEVEL = {
-    "_checks": -1, "_paths": -1, "i18n": -1, "arithmetic": 0, "data": 0, "timing": 0,
+    "i18n": -2, "_checks": -1, "_paths": -1, "arithmetic": 0, "data": 0, "timing": 0,
     "numpy_ops": 1, "restoration": 1,
     "torch_ops": 2, "plotting": 2,
     "learned_restoration": 3, "widgets": 3, "workspace": 3, "grading": 3, "environment": 3,

@@ -568,3 +568,40 @@ def test_jupyterlab_menus_default_to_the_chosen_language():
 
     packs, _ = get_language_packs()
     assert "zh_CN" in packs  # JupyterLab can show the locale the overrides name
+
+
+def test_the_package_errors_a_learner_meets_speak_the_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # a folder that is not the course (deconv_course/_paths.py), a jail that cannot be made
+    # (grading/jail.py), a release into a folder that is not empty (grading/release.py)
+    from deconv_course.grading import jail, release
+
+    empty = tmp_path / "not-a-course"
+    empty.mkdir()
+    for lang, expect_cjk in (("zh-CN", True), ("en", False)):
+        done = _cli(lang, "bench", "--course-dir", str(empty))
+        assert done.returncode == 2 and "benchmarks/" in done.stderr
+        assert bool(CJK.search(done.stderr)) is expect_cjk, done.stderr
+        assert (
+            not _untranslated(done.stderr) if expect_cjk else "that folder has no benchmarks/" in done.stderr
+        )
+
+    monkeypatch.setattr(jail, "_bwrap", lambda: None)
+    monkeypatch.setattr(jail.sys, "platform", "linux")
+    for lang, expect_cjk in (("zh-CN", True), ("en", False)):
+        monkeypatch.setenv("DECONV_COURSE_LANG", lang)
+        jail.jail_problem.cache_clear()
+        try:
+            problem = jail.jail_problem()
+        finally:
+            jail.jail_problem.cache_clear()
+        assert "bubblewrap" in problem and "--no-sandbox" in problem
+        assert bool(CJK.search(problem)) is expect_cjk, problem
+
+        full = tmp_path / f"release-{lang}"
+        full.mkdir()
+        (full / "something").write_text("x")
+        with pytest.raises(FileExistsError) as err:
+            release.write_release(full, root=REPO)
+        assert str(full) in str(err.value) and bool(CJK.search(str(err.value))) is expect_cjk

@@ -30,6 +30,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..i18n import translate as tr
+
 KERNEL_DIR = "/run/kernel"  # inside the jail: sockets and the connection file
 PACKAGE_DIR = "/opt/deconv"  # inside the jail: the student-side package (on PYTHONPATH)
 SCRATCH = "/tmp"  # inside the jail: the size-capped tmpfs
@@ -70,13 +72,14 @@ def _bwrap() -> str | None:
 def jail_problem() -> str | None:
     """``None`` when a jail can be made here, else why not and how to fix it."""
     if not sys.platform.startswith("linux"):
-        return (
-            f"the grader's jail needs Linux (this is {sys.platform}); grade on Linux, "
-            "or pass --no-sandbox to run student code unjailed"
+        return tr(
+            "the grader's jail needs Linux (this is {platform}); grade on Linux, "
+            "or pass --no-sandbox to run student code unjailed",
+            platform=sys.platform,
         )
     bwrap = _bwrap()
     if bwrap is None:
-        return (
+        return tr(
             "bubblewrap (bwrap) is not installed: install it (Debian/Ubuntu: apt-get install "
             "bubblewrap; Fedora: dnf install bubblewrap), or pass --no-sandbox to run student "
             "code unjailed"
@@ -97,13 +100,14 @@ def jail_problem() -> str | None:
     try:
         res = subprocess.run(probe, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bwrap could not run ({type(exc).__name__}: {exc})"
+        return tr("bwrap could not run ({error})", error=f"{type(exc).__name__}: {exc}")
     if res.returncode != 0:
         why = (res.stderr or "").strip().splitlines()[-1:] or ["no message"]
-        return (
-            f"bwrap cannot create namespaces here ({why[0]}); enable unprivileged user namespaces "
+        return tr(
+            "bwrap cannot create namespaces here ({why}); enable unprivileged user namespaces "
             "(sysctl kernel.unprivileged_userns_clone=1 or user.max_user_namespaces>0), run the "
-            "grader as root, or pass --no-sandbox to run student code unjailed"
+            "grader as root, or pass --no-sandbox to run student code unjailed",
+            why=why[0],
         )
     return None
 

@@ -20,6 +20,7 @@ import re
 import shutil
 from pathlib import Path
 
+from ..i18n import translate as tr
 from . import jail
 
 NOTE = """> **Student edition.** This copy of the course has the lessons (`notebooks/`), the exercises
@@ -70,7 +71,7 @@ def _root(root: str | Path | None) -> Path:
 
     found = checkout_root()
     if found is None:
-        raise RuntimeError("release needs the course checkout (notebooks/, exercises/); pass root=")
+        raise RuntimeError(tr("release needs the course checkout (notebooks/, exercises/); pass root="))
     return found
 
 
@@ -78,10 +79,12 @@ def write_release(dest: str | Path, root: str | Path | None = None) -> Path:
     """Write the student edition of the checkout ``root`` into the new or empty folder ``dest``."""
     root, dest = _root(root), Path(dest)
     if dest.exists() and any(dest.iterdir()):
-        raise FileExistsError(f"{dest} is not empty; release writes into a new or empty folder")
+        raise FileExistsError(tr("{dest} is not empty; release writes into a new or empty folder", dest=dest))
     inside = dest.resolve().is_relative_to(root.resolve())
     if inside and not dest.resolve().is_relative_to(root.resolve() / "build"):
-        raise ValueError(f"{dest} is inside the checkout; write the release elsewhere (or under build/)")
+        raise ValueError(
+            tr("{dest} is inside the checkout; write the release elsewhere (or under build/)", dest=dest)
+        )
     dest.mkdir(parents=True, exist_ok=True)
     for folder in ("notebooks", "exercises"):
         (dest / folder).mkdir()
