@@ -6,6 +6,16 @@ channels, 3x2 kernel, stride 3 ...") with what went wrong and, when the student'
 lines of their own cells the error passed through. Never a hidden input or an expected value: a
 case's message is reduced to its kind ("wrong values", "wrong shape"), and every number in an
 exception message is masked, because a student's code can put its inputs into one.
+
+The files speak the language in force when the grader runs (:func:`deconv_course.i18n.language`:
+``DECONV_COURSE_LANG=zh-CN deconv-course grade ...`` writes them in Chinese): headings, status
+words, the kinds of failure, question titles, hints and the fixed parts of each case's category
+go through the message catalogues (``locale/zh-CN/feedback.json`` and the others). Numbers are
+masked on the untranslated text first; a translation only rewords the fixed frame around what is
+left, so it can never bring a masked number back. What is free text (a student's exception, a
+method finding) stays as the grader wrote it, masked.
+
+Taught in notebooks/00_start_here.ipynb (the instructor's part: grading a class).
 """
 
 from __future__ import annotations
@@ -14,7 +24,10 @@ import html
 import re
 from pathlib import Path
 
+from ..i18n import language
+from ..i18n import translate as tr
 from .questions import QUESTIONS
+from .render import case_message
 
 # a number on its own (not the digits of a name such as ex01 or x2)
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![A-Za-z_])")
@@ -55,8 +68,216 @@ def safe_traceback(text: str) -> list[str]:
     return out
 
 
+def status_text(status: str) -> str:
+    """A question's or a submission's status word as the reader reads it."""
+    words = {
+        "passed": tr("passed"),
+        "partial": tr("partial"),
+        "failed": tr("failed"),
+        "not attempted": tr("not attempted"),
+        "missing": tr("missing"),
+        "not callable": tr("not callable"),
+        "forbidden method": tr("forbidden method"),
+        "error": tr("error"),
+        "graded": tr("graded"),
+        "graded with errors": tr("graded with errors"),
+        "timeout": tr("timeout"),
+        "invalid": tr("invalid"),
+        "grader error": tr("grader error"),
+    }
+    return words.get(status, status)
+
+
+def _said(what: str) -> str:
+    """What :func:`safe_message` tells the student (English, masked), in the reader's language."""
+    fixed = {  # the kinds of _KINDS, and what is left of a "return ..." message
+        "wrong values": tr("wrong values"),
+        "the output has the wrong shape": tr("the output has the wrong shape"),
+        "wrong answer": tr("wrong answer"),
+        "the output contains NaN or inf": tr("the output contains NaN or inf"),
+        "PSNR too low: the restoration with your weight is too far below the best weight's": tr(
+            "PSNR too low: the restoration with your weight is too far below the best weight's"
+        ),
+        "return an array": tr("return an array"),
+        "return a string": tr("return a string"),
+        "return True or False": tr("return True or False"),
+        "return an int": tr("return an int"),
+        "return one number": tr("return one number"),
+    }
+    if what in fixed:
+        return fixed[what]
+    said = case_message(what)  # the fixed frame of an already masked message ("raised {error}")
+    return tr(what) if said == what else said
+
+
+def reason_text(reason: str) -> str:
+    """A submission's reason (``reason`` already masked), its fixed parts in the reader's language."""
+    fixed = {
+        "every function still raises NotImplementedError": tr(
+            "every function still raises NotImplementedError"
+        ),
+        "no graded function defined": tr("no graded function defined"),
+        "no notebook": tr("no notebook"),
+        "cannot tell which exercise this is (ex01..ex06)": tr(
+            "cannot tell which exercise this is (ex01..ex06)"
+        ),
+    }
+    patterns = (
+        (r"cell (?P<n>\S+): (?P<status>[\w ]+): (?P<error>.*)", lambda m: tr(
+            "cell {n}: {status}: {error}", n=m["n"], status=status_text(m["status"]), error=m["error"]
+        )),
+        (r"notebook time limit of (?P<seconds>\S+) s reached", lambda m: tr(
+            "notebook time limit of {seconds} s reached", seconds=m["seconds"]
+        )),
+        (r"(?P<n>\S+) more cells failed", lambda m: tr("{n} more cells failed", n=m["n"])),
+    )  # fmt: skip
+    parts = []
+    for part in reason.split("; "):
+        found = fixed.get(part)
+        for pattern, said in patterns if found is None else ():
+            m = re.fullmatch(pattern, part, flags=re.S)
+            if m:
+                found = said(m)
+                break
+        parts.append(part if found is None else found)
+    return tr("; ").join(parts)
+
+
+# a hidden case's category: phrases joined by ", " (grading/questions/*.py builds them)
+_SIZE = r"(?P<h>\d+)x(?P<w>\d+)"
+
+
+def _category_phrases() -> dict[str, str]:
+    """The fixed phrases of the hidden cases' categories."""
+    return {
+        "random image": tr("random image"),
+        "random input": tr("random input"),
+        "random scene": tr("random scene"),
+        "random positive image": tr("random positive image"),
+        "random feature map": tr("random feature map"),
+        "random layer sizes": tr("random layer sizes"),
+        "integer image": tr("integer image"),
+        "smooth image": tr("smooth image"),
+        "periodic pattern": tr("periodic pattern"),
+        "smooth image plus a periodic pattern": tr("smooth image plus a periodic pattern"),
+        "output of a random ConvTranspose2d": tr("output of a random ConvTranspose2d"),
+        "one output": tr("one output"),
+        "several outputs": tr("several outputs"),
+        "several iterations": tr("several iterations"),
+        "padding": tr("padding"),
+        "no padding": tr("no padding"),
+        "output padding": tr("output padding"),
+        "no dilation": tr("no dilation"),
+        "dilation > 1": tr("dilation > 1"),
+        "stride > 1": tr("stride > 1"),
+        "with bias": tr("with bias"),
+        "no bias": tr("no bias"),
+        "low noise": tr("low noise"),
+        "high noise": tr("high noise"),
+        "gaussian noise": tr("gaussian noise"),
+        "poisson noise": tr("poisson noise"),
+        "weak": tr("weak"),
+        "strong": tr("strong"),
+        "small balance": tr("small balance"),
+        "large balance": tr("large balance"),
+        "not square": tr("not square"),
+        "even": tr("even"),
+        "even-sized": tr("even-sized"),
+        "not adjoint": tr("not adjoint"),
+        "kernel divisible by stride": tr("kernel divisible by stride"),
+        "cross-correlation": tr("cross-correlation"),
+        "true convolution": tr("true convolution"),
+        "transposed convolution": tr("transposed convolution"),
+        "a term from the public cases": tr("a term from the public cases"),
+        "a term not in the public cases": tr("a term not in the public cases"),
+        "a random matrix and its transpose": tr("a random matrix and its transpose"),
+        "a 2D convolution matrix and its transpose": tr("a 2D convolution matrix and its transpose"),
+        "a 2D convolution matrix and itself": tr("a 2D convolution matrix and itself"),
+        "a matrix and a transpose with one entry changed": tr(
+            "a matrix and a transpose with one entry changed"
+        ),
+        "a matrix with very large entries and its transpose": tr(
+            "a matrix with very large entries and its transpose"
+        ),
+        "a matrix with very small entries and a scaled transpose": tr(
+            "a matrix with very small entries and a scaled transpose"
+        ),
+    }
+
+
+def _size(m: re.Match) -> str:
+    return tr("{h}x{w}", h=m["h"], w=m["w"])
+
+
+_CATEGORY_PATTERNS = (  # (the phrase, its text), tried in order; the numbers are the label's own
+    (rf"random {_SIZE} PSF", lambda m: tr("random {size} PSF", size=_size(m))),
+    (rf"random {_SIZE} scene", lambda m: tr("random {size} scene", size=_size(m))),
+    (rf"{_SIZE} Gaussian PSF", lambda m: tr("{size} Gaussian PSF", size=_size(m))),
+    (rf"{_SIZE} PSF", lambda m: tr("{size} PSF", size=_size(m))),
+    (rf"{_SIZE} kernel", lambda m: tr("{size} kernel", size=_size(m))),
+    (rf"{_SIZE} sub-kernel", lambda m: tr("{size} sub-kernel", size=_size(m))),
+    (rf"{_SIZE} pooling", lambda m: tr("{size} pooling", size=_size(m))),
+    (r"kernel size (?P<n>\d+)", lambda m: tr("kernel size {n}", n=m["n"])),
+    (r"kernel (?P<n>\d+)", lambda m: tr("kernel {n}", n=m["n"])),
+    (r"stride (?P<n>\d+)", lambda m: tr("stride {n}", n=m["n"])),
+    (r"padding (?P<n>\d+)", lambda m: tr("padding {n}", n=m["n"])),
+    (r"output padding (?P<n>\d+)", lambda m: tr("output padding {n}", n=m["n"])),
+    (r"dilation (?P<n>\d+)", lambda m: tr("dilation {n}", n=m["n"])),
+    (r"groups (?P<n>\d+)", lambda m: tr("groups {n}", n=m["n"])),
+    (r"batch (?P<n>\d+)", lambda m: tr("batch {n}", n=m["n"])),
+    (r"(?P<a>\d+) -> (?P<b>\d+) channels?", lambda m: tr("{a} -> {b} channels", a=m["a"], b=m["b"])),
+    (r"(?P<n>\d+) channels?", lambda m: tr("{n} channels", n=m["n"])),
+    (r"(?P<n>\d+) output channels?", lambda m: tr("{n} output channels", n=m["n"])),
+    (r"(?P<n>\d+)-channel integer image", lambda m: tr("{n}-channel integer image", n=m["n"])),
+    (r"scale (?P<n>\d+)", lambda m: tr("scale {n}", n=m["n"])),
+    (r"upscale (?P<n>\d+)", lambda m: tr("upscale {n}", n=m["n"])),
+    (r"upscale factor (?P<n>\d+)", lambda m: tr("upscale factor {n}", n=m["n"])),
+    (r"within (?P<n>\S+) dB of the best weight", lambda m: tr("within {n} dB of the best weight", n=m["n"])),
+    (r"quiz item (?P<item>\w+)", lambda m: tr("quiz item {item}", item=m["item"])),
+    (r"part (?P<part>\w): (?P<what>.+)", lambda m: tr("part {part}: {what}", part=m["part"], what=category_text(m["what"]))),
+    (r"(?P<text>.+?) \((?P<note>[^()]+)\)", lambda m: tr(
+        "{text} ({note})", text=category_text(m["text"]), note=_category_phrases().get(m["note"], m["note"])
+    )),
+)  # fmt: skip
+
+
+def _split_phrases(category: str) -> list[str]:
+    """``category`` split at each ", " outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(category):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and category.startswith(", ", i):
+            parts.append(category[start:i])
+            start = i + 2
+    return [*parts, category[start:]]
+
+
+def category_text(category: str) -> str:
+    """A hidden case's category in the reader's language (a phrase no template knows stays as it is)."""
+    if language() == "en" or not category:
+        return category
+    whole = tr(category)  # a fixed label the catalogues already hold
+    if whole != category:
+        return whole
+    phrases = _category_phrases()
+    out = []
+    for phrase in _split_phrases(category):
+        said = phrases.get(phrase)
+        for pattern, text in _CATEGORY_PATTERNS if said is None else ():
+            m = re.fullmatch(pattern, phrase)
+            if m:
+                said = text(m)
+                break
+        out.append(phrase if said is None else said)
+    return tr(", ").join(out)
+
+
 def question_feedback(q: dict) -> dict:
-    """One question's feedback as plain data (used by the files and by Gradescope's results.json)."""
+    """One question's feedback as plain data (used by the files and by Gradescope's results.json).
+
+    Its human texts (title, hints, categories, what went wrong) are in the reader's language;
+    ``status`` stays the grader's word (the files show it with :func:`status_text`).
+    """
     failing = []
     for i, c in enumerate(q.get("cases", [])):
         if c.get("passed"):
@@ -64,9 +285,9 @@ def question_feedback(q: dict) -> dict:
         failing.append(
             {
                 "n": i + 1,
-                "category": c.get("category") or "",
+                "category": category_text(c.get("category") or ""),
                 "status": c.get("status", ""),
-                "what": safe_message(c),
+                "what": _said(safe_message(c)),
                 "traceback": safe_traceback(c["traceback"]) if c.get("traceback") else [],
             }
         )
@@ -74,18 +295,19 @@ def question_feedback(q: dict) -> dict:
     for f in failing:  # the same traceback on several cases: shown once
         key = tuple(f["traceback"])
         if key and key in seen:
-            f["traceback"], f["what"] = [], f"{f['what']} (same traceback as case {seen[key]})"
+            f["traceback"] = []
+            f["what"] = tr("{what} (same traceback as case {n})", what=f["what"], n=seen[key])
         elif key:
             seen[key] = f["n"]
     spec = QUESTIONS.get(q["id"])
     return {
         "id": q["id"],
-        "title": q.get("title", ""),
+        "title": tr(q["title"]) if q.get("title") else "",
         "name": q.get("name", ""),
         "score": q.get("score", 0.0),
         "points": q.get("points", spec.points if spec else 0),
         "status": q.get("status", ""),
-        "hints": list(q.get("hints") or []),
+        "hints": [tr(h) for h in q.get("hints") or []],
         "failing": failing,
         "cases": len(q.get("cases", [])),
     }
@@ -102,18 +324,31 @@ def _one_reason(fb: dict) -> bool:
     )
 
 
+def _points(score: float, points: float) -> str:
+    return tr("{score} / {points} points", score=f"{score:g}", points=f"{points:g}")
+
+
+def _case_line(f: dict) -> str:
+    if f["category"]:
+        return tr("case {n} ({category})", n=f["n"], category=f["category"])
+    return tr("case {n}", n=f["n"])
+
+
+def _with_status(points: str, status: str) -> str:
+    return tr("{points} ({status})", points=points, status=status)
+
+
 def question_text(fb: dict) -> str:
     """One question's feedback as Markdown."""
-    lines = [f"**{fb['score']:g} / {fb['points']:g} points** ({fb['status']})"]
+    lines = [_with_status(f"**{_points(fb['score'], fb['points'])}**", status_text(fb["status"]))]
     for h in fb["hints"]:
-        lines.append(f"- Hint: {h}")
+        lines.append("- " + tr("Hint: {hint}", hint=h))
     if _one_reason(fb):
-        lines.append(f"- all {fb['cases']} cases: {fb['failing'][0]['what']}")
+        lines.append("- " + tr("all {n} cases: {what}", n=fb["cases"], what=fb["failing"][0]["what"]))
     elif fb["failing"]:
-        lines.append(f"- {len(fb['failing'])} of {fb['cases']} cases failed:")
+        lines.append("- " + tr("{failed} of {n} cases failed:", failed=len(fb["failing"]), n=fb["cases"]))
         for f in fb["failing"]:
-            what = f"case {f['n']}" + (f" ({f['category']})" if f["category"] else "")
-            lines.append(f"  - {what}: {f['what']}")
+            lines.append("  - " + tr("{case}: {what}", case=_case_line(f), what=f["what"]))
             if f["traceback"]:
                 lines.append("    ```")
                 lines += [f"    {t}" for t in f["traceback"]]
@@ -121,26 +356,41 @@ def question_text(fb: dict) -> str:
     return "\n".join(lines)
 
 
+def _exercise_head(rep: dict) -> str:
+    ex = rep.get("exercise") or tr("unknown exercise")
+    return tr(
+        "{exercise}: {points}", exercise=ex, points=_points(rep.get("score", 0), rep.get("max_score", 0))
+    )
+
+
 def _header(rep: dict) -> list[str]:
-    ex = rep.get("exercise") or "unknown exercise"
-    out = [f"## {ex}: {rep.get('score', 0):g} / {rep.get('max_score', 0):g} points", ""]
-    out.append(f"File: `{rep['submission']}`, status: {rep.get('status', '')}")
+    out = [f"## {_exercise_head(rep)}", ""]
+    out.append(
+        tr(
+            "File: {file}, status: {status}",
+            file=f"`{rep['submission']}`",
+            status=status_text(rep.get("status", "")),
+        )
+    )
     if rep.get("reason"):
-        out.append(f"Note: {mask_numbers(str(rep['reason']))[:500]}")
+        out.append(tr("Note: {note}", note=reason_text(mask_numbers(str(rep["reason"]))[:500])))
     return out
 
 
 def student_markdown(student: str, reps: list[dict]) -> str:
-    lines = [f"# Feedback for {student}", ""]
+    lines = ["# " + tr("Feedback for {student}", student=student), ""]
     total = sum(r.get("score", 0) for r in reps)
     top = sum(r.get("max_score", 0) for r in reps)
-    lines += [f"Total: **{total:g} / {top:g} points**", ""]
+    lines += [tr("Total: {total}", total=f"**{_points(total, top)}**"), ""]
     for rep in reps:
         lines += _header(rep) + [""]
         for q in rep.get("questions", []):
             fb = question_feedback(q)
-            lines += [f"### {fb['id']}: {fb['title']} (`{fb['name']}`)", "", question_text(fb), ""]
-    lines.append("The hidden cases are described by their kind only; run check() in the notebook to debug.")
+            head = tr("{id}: {title} ({name})", id=fb["id"], title=fb["title"], name=f"`{fb['name']}`")
+            lines += [f"### {head}", "", question_text(fb), ""]
+    lines.append(
+        tr("The hidden cases are described by their kind only; run check() in the notebook to debug.")
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -157,46 +407,66 @@ def student_html(student: str, reps: list[dict]) -> str:
     e = html.escape
     total = sum(r.get("score", 0) for r in reps)
     top = sum(r.get("max_score", 0) for r in reps)
+    title = e(tr("Feedback for {student}", student=student))
     out = [
         "<!DOCTYPE html>",
-        f'<html lang="en"><head><meta charset="utf-8"><title>Feedback for {e(student)}</title>',
+        f'<html lang="{language()}"><head><meta charset="utf-8"><title>{title}</title>',
         f"<style>{_CSS}</style></head><body>",
-        f"<h1>Feedback for {e(student)}</h1><p>Total: <b>{total:g} / {top:g} points</b></p>",
+        f"<h1>{title}</h1><p>{tr('Total: {total}', total=f'<b>{e(_points(total, top))}</b>')}</p>",
     ]
     for rep in reps:
-        out.append(f"<h2>{e(rep.get('exercise') or 'unknown exercise')}: {rep.get('score', 0):g} / ")
-        out.append(f"{rep.get('max_score', 0):g} points</h2>")
-        out.append(f"<p>File: <code>{e(rep['submission'])}</code>, status: {e(rep.get('status', ''))}</p>")
+        # the heading breaks its line after " / " (whitespace in HTML; the English page as it always was)
+        out.append(f"<h2>{e(_exercise_head(rep))}</h2>".replace(" / ", " / \n", 1))
+        file = f"<code>{e(rep['submission'])}</code>"
+        out.append(
+            f"<p>{tr('File: {file}, status: {status}', file=file, status=e(status_text(rep.get('status', ''))))}</p>"
+        )
         if rep.get("reason"):
-            out.append(f"<p>Note: {e(mask_numbers(str(rep['reason']))[:500])}</p>")
+            note = reason_text(mask_numbers(str(rep["reason"]))[:500])
+            out.append(f"<p>{e(tr('Note: {note}', note=note))}</p>")
         if rep.get("questions"):
-            out.append("<table><tr><th>question</th><th>points</th><th>status</th></tr>")
+            heads = (tr("question"), tr("points"), tr("status"))
+            out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in heads) + "</tr>")
             for q in rep["questions"]:
                 out.append(
                     f"<tr><td>{e(q['id'])}</td><td>{q['score']:g} / {q['points']:g}</td>"
-                    f'<td class="{e(q["status"])}">{e(q["status"])}</td></tr>'
+                    f'<td class="{e(q["status"])}">{e(status_text(q["status"]))}</td></tr>'
                 )
             out.append("</table>")
         for q in rep.get("questions", []):
             fb = question_feedback(q)
-            out.append(f"<h3>{e(fb['id'])}: {e(fb['title'])} (<code>{e(fb['name'])}</code>)</h3>")
-            out.append(
-                f'<p class="{e(fb["status"])}"><b>{fb["score"]:g} / {fb["points"]:g} points</b> ({e(fb["status"])})</p>'
+            head = tr(
+                "{id}: {title} ({name})",
+                id=e(fb["id"]),
+                title=e(fb["title"]),
+                name=f"<code>{e(fb['name'])}</code>",
             )
-            out += [f"<p>Hint: {e(h)}</p>" for h in fb["hints"]]
+            out.append(f"<h3>{head}</h3>")
+            points = _with_status(
+                f"<b>{e(_points(fb['score'], fb['points']))}</b>", e(status_text(fb["status"]))
+            )
+            out.append(f'<p class="{e(fb["status"])}">{points}</p>')
+            out += [f"<p>{e(tr('Hint: {hint}', hint=h))}</p>" for h in fb["hints"]]
             if _one_reason(fb):
-                out.append(f"<p>All {fb['cases']} cases: {e(fb['failing'][0]['what'])}</p>")
+                out.append(
+                    f"<p>{e(tr('All {n} cases: {what}', n=fb['cases'], what=fb['failing'][0]['what']))}</p>"
+                )
             elif fb["failing"]:
-                out.append(f"<p>{len(fb['failing'])} of {fb['cases']} cases failed:</p><ul>")
+                failed = tr("{failed} of {n} cases failed:", failed=len(fb["failing"]), n=fb["cases"])
+                out.append(f"<p>{e(failed)}</p><ul>")
                 for f in fb["failing"]:
-                    what = f"case {f['n']}" + (f" ({f['category']})" if f["category"] else "")
-                    out.append(f"<li>{e(what)}: {e(f['what'])}")
+                    out.append(f"<li>{e(tr('{case}: {what}', case=_case_line(f), what=f['what']))}")
                     if f["traceback"]:
                         out.append("<pre>" + e("\n".join(f["traceback"])) + "</pre>")
                     out.append("</li>")
                 out.append("</ul>")
-    out.append("<p><small>The hidden cases are described by their kind only; run check() in the notebook")
-    out.append(" to debug.</small></p></body></html>")
+    closing = e(
+        tr("The hidden cases are described by their kind only; run check() in the notebook to debug.")
+    )
+    # the English page breaks this line after "notebook" (whitespace in HTML), as it always did
+    out.append(
+        f"<p><small>{closing}</small></p></body></html>".replace("notebook to debug", "notebook\n to debug")
+    )
     return "\n".join(out) + "\n"
 
 

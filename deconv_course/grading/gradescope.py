@@ -15,6 +15,10 @@ traceback; never hidden inputs or expected values). Where no bubblewrap jail can
 container, the notebook is graded without one and the output says so: Gradescope's container is
 then the sandbox (one submission per container, discarded afterwards), but the answer key and
 the secret inside it are not hidden from the student's code.
+
+The human texts of results.json (each test's ``output``, its name's title, the top ``output``)
+speak the language in force when the grader runs (:func:`deconv_course.i18n.language`), like the
+feedback files; its structure, keys, scores and statuses are the same in every language.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
+from ..i18n import translate as tr
 from .questions import EXERCISES, questions_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,22 +140,20 @@ def build(exercise: str, out: str | Path | None = None, *, secret_file: str | Pa
 # ---------------------------------------------------------------------------------------------
 def results_json(report: dict | None, exercise: str, note: str = "", seconds: float = 0.0) -> dict:
     """Gradescope's results.json of one graded notebook (``report`` None: nothing to grade)."""
-    from .feedback_files import mask_numbers, question_feedback, question_text
+    from .feedback_files import mask_numbers, question_feedback, question_text, reason_text, status_text
 
     by_id = {q["id"]: q for q in (report or {}).get("questions", [])}
     tests = []
     for q in questions_for(exercise):
         rq = by_id.get(q.id)
         if rq is None:
-            out, score = (
-                "not graded: " + mask_numbers(str((report or {}).get("reason") or "no notebook")),
-                0.0,
-            )
+            reason = reason_text(mask_numbers(str((report or {}).get("reason") or "no notebook")))
+            out, score = tr("not graded: {reason}", reason=reason), 0.0
         else:
             out, score = question_text(question_feedback(rq)), float(rq["score"])
         tests.append(
             {
-                "name": f"{q.id}: {q.title}",
+                "name": f"{q.id}: {tr(q.title)}",
                 "score": score,
                 "max_score": float(q.points),
                 "output": out,
@@ -161,12 +164,18 @@ def results_json(report: dict | None, exercise: str, note: str = "", seconds: fl
     lines = []
     if report is not None:
         lines.append(
-            f"{report['submission']}: {report['status']}, {report['score']:g} / {report['max_score']:g}"
+            tr(
+                "{submission}: {status}, {score} / {max_score}",
+                submission=report["submission"],
+                status=status_text(report["status"]),
+                score=f"{report['score']:g}",
+                max_score=f"{report['max_score']:g}",
+            )
         )
         if report.get("reason"):
-            lines.append(mask_numbers(str(report["reason"]))[:500])
+            lines.append(reason_text(mask_numbers(str(report["reason"]))[:500]))
     else:
-        lines.append(note or "no notebook found")
+        lines.append(note or tr("no notebook found"))
     if note and report is not None:
         lines.append(note)
     return {
@@ -188,6 +197,16 @@ NO_JAIL_NOTE = (
 )
 
 
+def no_jail_note(problem: str) -> str:
+    """:data:`NO_JAIL_NOTE` about ``problem``, in the reader's language."""
+    return tr(
+        "Note: no bubblewrap jail could be made in this container ({problem}), so this notebook was graded "
+        "without it (--no-sandbox). Gradescope's container is itself the sandbox here: it holds only this "
+        "submission and is discarded afterwards.",
+        problem=problem,
+    )
+
+
 def _pick_notebook(folder: Path, exercise: str) -> Path | None:
     found = sorted(p for p in folder.rglob("*.ipynb") if p.is_file() and ".ipynb_checkpoints" not in p.parts)
     named = [p for p in found if exercise in p.name]
@@ -206,11 +225,14 @@ def run(root: str | Path, exercise: str) -> dict:
     note = ""
     report = None
     if nb is None:
-        note = f"No .ipynb file found in your submission: upload your {EXERCISES[exercise]}.ipynb."
+        note = tr(
+            "No .ipynb file found in your submission: upload your {notebook}.ipynb.",
+            notebook=EXERCISES[exercise],
+        )
     else:
         problem = jail.jail_problem()
         if problem:
-            note = NO_JAIL_NOTE.format(problem=problem)
+            note = no_jail_note(problem)
         secret_path = root / "source" / "secret.txt"
         secret = secret_path.read_text(encoding="utf-8").strip() if secret_path.is_file() else None
         with tempfile.TemporaryDirectory(prefix="deconv-gradescope-") as tmp:
