@@ -14,8 +14,6 @@ go through the message catalogues (``locale/zh-CN/feedback.json`` and the others
 masked on the untranslated text first; a translation only rewords the fixed frame around what is
 left, so it can never bring a masked number back. What is free text (a student's exception, a
 method finding) stays as the grader wrote it, masked.
-
-Taught in notebooks/00_start_here.ipynb (the instructor's part: grading a class).
 """
 
 from __future__ import annotations
@@ -90,6 +88,8 @@ def status_text(status: str) -> str:
 
 def _said(what: str) -> str:
     """What :func:`safe_message` tells the student (English, masked), in the reader's language."""
+    if language() == "en":
+        return what
     fixed = {  # the kinds of _KINDS, and what is left of a "return ..." message
         "wrong values": tr("wrong values"),
         "the output has the wrong shape": tr("the output has the wrong shape"),
@@ -112,6 +112,8 @@ def _said(what: str) -> str:
 
 def reason_text(reason: str) -> str:
     """A submission's reason (``reason`` already masked), its fixed parts in the reader's language."""
+    if language() == "en":
+        return reason
     fixed = {
         "every function still raises NotImplementedError": tr(
             "every function still raises NotImplementedError"
