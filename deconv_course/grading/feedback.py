@@ -343,31 +343,10 @@ def format_submission(rep: dict) -> str:
     In the learner's language (:func:`deconv_course.i18n.language`); the report itself stays as
     it is (its statuses and messages are data).
     """
-    shown = {  # the question statuses a report holds, as the learner reads them
-        "passed": tr("passed"),
-        "partial": tr("partial"),
-        "failed": tr("failed"),
-        "not attempted": tr("not attempted"),
-        "missing": tr("missing"),
-        "not callable": tr("not callable"),
-        "error": tr("error"),
-        # and the submission's
-        "graded": tr("graded"),
-        "graded with errors": tr("graded with errors"),
-        "timeout": tr("timeout"),
-        "invalid": tr("invalid"),
-        "grader error": tr("grader error"),
-    }
-    reasons = {  # the fixed reasons; the others quote the notebook and stay as they are
-        "every function still raises NotImplementedError": tr(
-            "every function still raises NotImplementedError"
-        ),
-        "no graded function defined": tr("no graded function defined"),
-    }
     head = tr(
         "{submission}: {status}, {score} / {max_score} points",
         submission=rep["submission"],
-        status=shown.get(rep["status"], rep["status"]),
+        status=render.status_text(rep["status"]),
         score=f"{rep['score']:g}",
         max_score=f"{rep['max_score']:g}",
     )
@@ -376,9 +355,9 @@ def format_submission(rep: dict) -> str:
         head += modes.get(rep["mode"], f" ({rep['mode']} cases)")
     lines = [head]
     if rep.get("reason"):
-        lines.append(tr("  reason: {reason}", reason=reasons.get(rep["reason"], rep["reason"])))
+        lines.append(tr("  reason: {reason}", reason=render.reason_text(rep["reason"])))
     for q in rep.get("questions", []):
-        status = shown.get(q["status"], q["status"])
+        status = render.status_text(q["status"])
         lines.append(f"  {q['id']:<26} {q['score']:>5g} / {q['points']:<3g} {status}")
         for c in q["cases"]:
             if not c["passed"] and q["status"] not in ("not attempted", "missing"):

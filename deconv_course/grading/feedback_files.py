@@ -25,7 +25,7 @@ from pathlib import Path
 from ..i18n import language
 from ..i18n import translate as tr
 from .questions import QUESTIONS
-from .render import case_message
+from .render import case_message, reason_text, status_text
 
 # a number on its own (not the digits of a name such as ex01 or x2)
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![A-Za-z_])")
@@ -66,26 +66,6 @@ def safe_traceback(text: str) -> list[str]:
     return out
 
 
-def status_text(status: str) -> str:
-    """A question's or a submission's status word as the reader reads it."""
-    words = {
-        "passed": tr("passed"),
-        "partial": tr("partial"),
-        "failed": tr("failed"),
-        "not attempted": tr("not attempted"),
-        "missing": tr("missing"),
-        "not callable": tr("not callable"),
-        "forbidden method": tr("forbidden method"),
-        "error": tr("error"),
-        "graded": tr("graded"),
-        "graded with errors": tr("graded with errors"),
-        "timeout": tr("timeout"),
-        "invalid": tr("invalid"),
-        "grader error": tr("grader error"),
-    }
-    return words.get(status, status)
-
-
 def _said(what: str) -> str:
     """What :func:`safe_message` tells the student (English, masked), in the reader's language."""
     if language() == "en":
@@ -108,41 +88,6 @@ def _said(what: str) -> str:
         return fixed[what]
     said = case_message(what)  # the fixed frame of an already masked message ("raised {error}")
     return tr(what) if said == what else said
-
-
-def reason_text(reason: str) -> str:
-    """A submission's reason (``reason`` already masked), its fixed parts in the reader's language."""
-    if language() == "en":
-        return reason
-    fixed = {
-        "every function still raises NotImplementedError": tr(
-            "every function still raises NotImplementedError"
-        ),
-        "no graded function defined": tr("no graded function defined"),
-        "no notebook": tr("no notebook"),
-        "cannot tell which exercise this is (ex01..ex06)": tr(
-            "cannot tell which exercise this is (ex01..ex06)"
-        ),
-    }
-    patterns = (
-        (r"cell (?P<n>\S+): (?P<status>[\w ]+): (?P<error>.*)", lambda m: tr(
-            "cell {n}: {status}: {error}", n=m["n"], status=status_text(m["status"]), error=m["error"]
-        )),
-        (r"notebook time limit of (?P<seconds>\S+) s reached", lambda m: tr(
-            "notebook time limit of {seconds} s reached", seconds=m["seconds"]
-        )),
-        (r"(?P<n>\S+) more cells failed", lambda m: tr("{n} more cells failed", n=m["n"])),
-    )  # fmt: skip
-    parts = []
-    for part in reason.split("; "):
-        found = fixed.get(part)
-        for pattern, said in patterns if found is None else ():
-            m = re.fullmatch(pattern, part, flags=re.S)
-            if m:
-                found = said(m)
-                break
-        parts.append(part if found is None else found)
-    return tr("; ").join(parts)
 
 
 # a hidden case's category: phrases joined by ", " (grading/questions/*.py builds them)
