@@ -10,7 +10,6 @@ missing-glyph warning; that check is skipped, with the reason, where no CJK font
 
 from __future__ import annotations
 
-import os
 import re
 import warnings
 
@@ -23,9 +22,9 @@ import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
+from test_fonts import cjk  # noqa: F401  (the fixture: the CJK font, or a skip that says how to install one)
 
 from deconv_course import data, i18n, learned_restoration, plotting, restoration, torch_ops, widgets
-from deconv_course.plotting import fonts
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 ZH = i18n.messages("zh-CN")
@@ -39,18 +38,6 @@ def zh(monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture
 def en(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("DECONV_COURSE_LANG", "en")
-
-
-@pytest.fixture
-def cjk():
-    font = fonts.cjk_font()
-    if font is None:
-        reason = "no CJK font installed (Debian/Ubuntu: apt-get install fonts-noto-cjk)"
-        if os.environ.get("DECONV_REQUIRE_CJK_FONT") == "1":
-            pytest.fail(f"DECONV_REQUIRE_CJK_FONT=1 but {reason}")
-        pytest.skip(reason)
-    assert font in matplotlib.rcParams["font.family"]  # importing plotting configured it
-    return font
 
 
 def _texts(fig: Figure) -> dict[str, list[str]]:
@@ -115,7 +102,7 @@ def test_the_arithmetic_figure_in_english(transposed: bool, en):
 
 
 @pytest.mark.parametrize("transposed", [True, False], ids=["transposed", "convolution"])
-def test_the_arithmetic_figure_in_chinese(transposed: bool, zh, cjk):
+def test_the_arithmetic_figure_in_chinese(transposed: bool, zh, cjk):  # noqa: F811 (shared fixture)
     fig = _draw_arithmetic(transposed)
     try:
         texts = _texts(fig)
@@ -144,7 +131,7 @@ def test_learning_curves_in_english(en):
     assert texts["legend"] == ["train", "val", "train", "val"]
 
 
-def test_learning_curves_in_chinese(zh, cjk):
+def test_learning_curves_in_chinese(zh, cjk):  # noqa: F811 (shared fixture)
     fig = plotting.plot_history(_history())
     try:
         texts = _texts(fig)
@@ -272,7 +259,7 @@ def test_the_kernel_demo_keeps_its_columns_aligned_in_chinese():
 @pytest.mark.parametrize(
     "name", ["kernel_explorer", "arithmetic_explorer", "checkerboard_explorer", "restoration_explorer"]
 )
-def test_the_explorers_figures_in_chinese(name: str, zh, cjk):
+def test_the_explorers_figures_in_chinese(name: str, zh, cjk):  # noqa: F811 (shared fixture)
     explorer = getattr(widgets, name)()
     fig = Figure(figsize=explorer._figsize, dpi=72, layout="constrained")
     explorer._draw(fig, explorer.state)
