@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_learner_work import _git  # a git command in a course copy
 
 from deconv_course import cli, i18n, workspace
 from deconv_course.environment import requirements
@@ -211,14 +212,6 @@ def test_a_bad_language_is_refused_with_a_message_naming_the_variable():
 
 
 # --- work and reset in a course copy ----------------------------------------------------------------
-def _git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-        check=True,
-        capture_output=True,
-    )
-
-
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
     """A git clone-like course: ex01 in both editions, ex02 in English only."""

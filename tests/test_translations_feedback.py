@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from test_grading_reports import WRONG_BLUR  # the ex01 answer whose exception shows hidden values
 
 from deconv_course.grading import batch, feedback_files, gradescope
 from deconv_course.grading.questions import QUESTIONS, expected_for, hidden_cases
@@ -294,16 +295,6 @@ def test_the_feedback_catalogue_follows_the_glossary():
 
 
 # --- one real graded notebook, in Chinese --------------------------------------------------------
-WRONG_BLUR = """
-import numpy as np
-
-def _shift_all(image, psf):
-    raise ValueError(f"cannot shift {np.asarray(psf).ravel()[:3]}")
-
-def circular_blur(image, psf):
-    out = _shift_all(image, psf)
-    return out
-"""
 
 
 def test_a_real_graded_notebook_gets_chinese_feedback_without_hidden_values(zh, tmp_path):
