@@ -54,10 +54,11 @@ def _localise(control) -> None:
     if getattr(control, "description", ""):
         control.description = tr(control.description)
     options = getattr(control, "options", None)
-    labels = getattr(control, "_options_labels", None)
-    if options and labels and all(isinstance(o, tuple) and len(o) == 2 for o in options):
+    if options and getattr(control, "_options_labels", None):
+        # (label, value) pairs, or plain values that are their own labels (e.g. preset names)
+        pairs = [o if isinstance(o, tuple) and len(o) == 2 else (str(o), o) for o in options]
         value = control.value
-        control.options = [(tr(label), v) for label, v in options]
+        control.options = [(tr(label), v) for label, v in pairs]
         control.value = value
 
 
